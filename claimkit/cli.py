@@ -1,0 +1,133 @@
+"""The `claimkit` command: each subcommand parses its arguments and calls one library function."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from claimkit import __version__
+from claimkit.errors import ClaimkitError
+
+DESCRIPTION = """\
+claimkit: see how sure a news article is.
+
+Articles become sentences (ingest), people label them in Label Studio (studio, annotate),
+a TF-IDF + logistic regression model learns the labels (train, evaluate), and the model
+tags hedging in new articles (predict). `claimkit demo` runs the whole loop on the
+bundled data.
+"""
+
+EXAMPLES = """\
+examples:
+  claimkit demo                                   # the whole loop on the bundled data
+  claimkit ingest data/articles --out out/sentences
+  claimkit studio start && claimkit annotate push out/sentences
+  claimkit annotate pull --out out/labelled
+  claimkit train --data out/labelled --out out/model
+  claimkit predict data/examples --format html --out report.html
+"""
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from claimkit.ingest import ingest
+
+    report = ingest(args.paths, args.out, jsonl=args.jsonl, progress=not args.quiet)
+    for problem in report.problems:
+        print(f"claimkit: skipped {problem}", file=sys.stderr)
+    print(report.summary())
+    return 1 if report.problems else 0
+
+
+def _add_ingest(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "ingest",
+        help="turn articles into a sentence dataset",
+        description="Read articles (.txt, .html/.htm, .jsonl with id/title/text/url, or folders of them), "
+        "drop web-page debris, split into sentences, and save a Hugging Face dataset folder.",
+        epilog="example: claimkit ingest data/articles --out out/sentences --jsonl out/sentences.jsonl\n"
+        "exit codes: 0 all read; 1 some files skipped (listed on stderr); 2 nothing usable",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="article files or folders")
+    parser.add_argument(
+        "--out", required=True, help="folder to write the dataset to (replaced atomically)"
+    )
+    parser.add_argument("--jsonl", metavar="FILE", help="also write the sentences as JSON lines")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(func=_ingest)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from claimkit.demo import run_demo
+
+    return run_demo(
+        workdir=args.workdir, port=args.port, keep_server=args.keep_server, limit=args.limit
+    )
+
+
+def _add_demo(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="run the whole loop on the bundled data",
+        description="Start a local Label Studio, ingest data/articles, push with pre-annotations, load the "
+        "maintainers' labels, pull, train, evaluate, tag an unseen article and write an HTML report.",
+    )
+    parser.add_argument(
+        "--workdir", default="out/demo", help="where the demo writes (default: out/demo)"
+    )
+    parser.add_argument("--port", type=int, default=None, help="port for the local Label Studio")
+    parser.add_argument(
+        "--keep-server", action="store_true", help="leave the server running at the end"
+    )
+    parser.add_argument(
+        "--limit", type=int, default=None, help="use only the first N articles (quick runs)"
+    )
+    parser.set_defaults(func=_demo)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser, with every subcommand."""
+    import annotate.cli
+    import models.cli
+    import train.cli
+
+    parser = argparse.ArgumentParser(
+        prog="claimkit",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"claimkit {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_demo(subparsers)
+    _add_ingest(subparsers)
+    annotate.cli.register(subparsers)
+    train.cli.register(subparsers)
+    models.cli.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: run a subcommand; user errors print one line and exit 2."""
+    # Nothing may be fetched from a hub at run time.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except ClaimkitError as err:
+        print(f"claimkit: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("claimkit: interrupted; nothing half-written was kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

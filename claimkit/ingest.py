@@ -1,0 +1,166 @@
+"""Articles in, one record per sentence out (a `datasets` folder, optionally JSONL too)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from claimkit.clean import content_regions, debris_spans
+from claimkit.datafiles import atomic_dir, write_jsonl
+from claimkit.errors import InputError
+from claimkit.readers import Article, Problem, read_articles
+from claimkit.segment import split_spans
+
+COLUMNS = (
+    "sentence_id",
+    "article_id",
+    "index",
+    "text",
+    "start",
+    "end",
+    "context_before",
+    "context_after",
+    "title",
+    "source",
+)
+
+
+def sentence_id(article_id: str, text: str) -> str:
+    """Stable id: the same sentence of the same article gets the same id everywhere."""
+    digest = hashlib.sha1(f"{article_id}\n{text}".encode()).hexdigest()
+    return f"s{digest[:16]}"
+
+
+@dataclass
+class Segmented:
+    """The sentences of one article and what was left out of them."""
+
+    records: list[dict[str, Any]]
+    debris: Counter[str] = field(default_factory=Counter)
+    duplicates: int = 0
+
+
+def sentences_of(article: Article) -> Segmented:
+    """Split one article into sentence records (pure)."""
+    text = article.text
+    debris = debris_spans(text)
+    spans = split_spans(text, content_regions(text, debris))
+    seen: set[str] = set()
+    kept: list[tuple[int, int]] = []
+    duplicates = 0
+    for start, end in spans:
+        if text[start:end] in seen:
+            duplicates += 1
+            continue
+        seen.add(text[start:end])
+        kept.append((start, end))
+    sentences = [text[s:e] for s, e in kept]
+    title = article.title or (sentences[0] if sentences else "")
+    records = [
+        {
+            "sentence_id": sentence_id(article.article_id, sentence),
+            "article_id": article.article_id,
+            "index": i,
+            "text": sentence,
+            "start": start,
+            "end": end,
+            "context_before": sentences[i - 1] if i > 0 else "",
+            "context_after": sentences[i + 1] if i + 1 < len(sentences) else "",
+            "title": title,
+            "source": article.source,
+        }
+        for i, (sentence, (start, end)) in enumerate(zip(sentences, kept, strict=True))
+    ]
+    return Segmented(records, Counter(d.rule for d in debris), duplicates)
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run read, wrote and skipped."""
+
+    out: Path | None = None
+    articles: int = 0
+    sentences: int = 0
+    duplicates: int = 0
+    debris: Counter[str] = field(default_factory=Counter)
+    problems: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> str:
+        dropped = ", ".join(f"{n} {rule}" for rule, n in sorted(self.debris.items())) or "none"
+        lines = [
+            f"articles: {self.articles}",
+            f"sentences: {self.sentences}",
+            f"debris dropped: {dropped}",
+            f"duplicate sentences dropped: {self.duplicates}",
+        ]
+        if self.problems:
+            lines.append(f"skipped with problems: {len(self.problems)}")
+        if self.out is not None:
+            lines.append(f"written: {self.out}")
+        return "\n".join(lines)
+
+
+def collect(
+    paths: Iterable[str | Path], progress: bool = True
+) -> tuple[list[dict[str, Any]], IngestReport]:
+    """Read and segment every article under ``paths``; bad files become problems."""
+    from tqdm import tqdm
+
+    report = IngestReport()
+    records: list[dict[str, Any]] = []
+    seen_ids: dict[str, str] = {}
+    items = tqdm(
+        read_articles(paths), desc="ingest", unit=" articles", disable=not progress or None
+    )
+    for item in items:
+        if isinstance(item, Problem):
+            report.problems.append(item)
+            continue
+        if item.article_id in seen_ids:
+            report.problems.append(
+                Problem(
+                    item.source,
+                    f"article id {item.article_id!r} already used by {seen_ids[item.article_id]}; "
+                    "rename one of the files (ids come from file names)",
+                )
+            )
+            continue
+        seen_ids[item.article_id] = item.source
+        segmented = sentences_of(item)
+        if not segmented.records:
+            report.problems.append(
+                Problem(item.source, "no sentences found after removing page debris")
+            )
+            continue
+        records.extend(segmented.records)
+        report.articles += 1
+        report.sentences += len(segmented.records)
+        report.duplicates += segmented.duplicates
+        report.debris.update(segmented.debris)
+    return records, report
+
+
+def ingest(
+    paths: Iterable[str | Path],
+    out: str | Path,
+    jsonl: str | Path | None = None,
+    progress: bool = True,
+) -> IngestReport:
+    """Turn articles into a sentence dataset at ``out``, written atomically."""
+    import datasets
+
+    records, report = collect(paths, progress=progress)
+    if not records:
+        detail = "; ".join(str(p) for p in report.problems[:3]) or "no input"
+        raise InputError(f"nothing to write: no article could be read ({detail})")
+    dataset = datasets.Dataset.from_list(records)
+    with atomic_dir(out) as tmp:
+        dataset.save_to_disk(str(tmp))
+    if jsonl is not None:
+        write_jsonl(jsonl, records)
+    report.out = Path(out)
+    return report

@@ -1,0 +1,161 @@
+"""Reading articles from .txt, .html/.htm and .jsonl files, directories of them, or stdin."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from claimkit.errors import InputError
+
+TEXT_SUFFIXES = {".txt"}
+HTML_SUFFIXES = {".html", ".htm"}
+JSONL_SUFFIXES = {".jsonl"}
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article: a stable id, a title (may be empty), its text and where it came from."""
+
+    article_id: str
+    title: str
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A file (or line of a file) that could not be read, and why, in words a user can act on."""
+
+    source: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.message}"
+
+
+def _decode(path: Path, data: bytes) -> str:
+    if not data.strip():
+        raise InputError(f"{path}: the file is empty; remove it or give it the article text")
+    if b"\x00" in data[:8192]:
+        raise InputError(
+            f"{path}: looks like a binary file, not text; give .txt, .html or .jsonl articles"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(
+            f"{path}: not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start}); "
+            "convert it to UTF-8, e.g. with iconv"
+        ) from None
+
+
+def parse_html(html: str, source: str) -> tuple[str, str]:
+    """Main text and title of an HTML page, extracted with trafilatura."""
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(
+        html, with_metadata=True, include_comments=False, favor_precision=True
+    )
+    text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
+    if not text:
+        raise InputError(f"{source}: no article text found in this HTML page")
+    title = (getattr(doc, "title", None) or "").strip()
+    return text, title
+
+
+def _jsonl_articles(path: Path, text: str) -> Iterator[Article | Problem]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            yield Problem(where, f"not valid JSON ({err.msg}); each line must be one JSON object")
+            continue
+        if not isinstance(record, dict):
+            yield Problem(where, "each line must be a JSON object with id, title and text")
+            continue
+        missing = [
+            k
+            for k in ("id", "text")
+            if not isinstance(record.get(k), (str, int)) or record.get(k) == ""
+        ]
+        if missing:
+            yield Problem(
+                where, f"missing or empty field {missing[0]!r}; each line needs id, title and text"
+            )
+            continue
+        if not isinstance(record["text"], str) or not record["text"].strip():
+            yield Problem(where, "field 'text' must be a non-empty string")
+            continue
+        yield Article(
+            article_id=str(record["id"]),
+            title=str(record.get("title") or ""),
+            text=record["text"],
+            source=str(record.get("url") or where),
+        )
+
+
+def read_file(path: Path) -> Iterator[Article | Problem]:
+    """The articles in one file; problems are yielded, not raised, so a batch can go on."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix not in SUFFIXES:
+            raise InputError(
+                f"{path}: unknown extension {suffix or '(none)'!r}; use .txt, .html, .htm or .jsonl"
+            )
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            raise InputError(f"{path}: cannot read ({err.strerror})") from None
+        text = _decode(path, data)
+        if suffix in JSONL_SUFFIXES:
+            yield from _jsonl_articles(path, text)
+            return
+        if suffix in HTML_SUFFIXES:
+            text, title = parse_html(text, str(path))
+        else:
+            title = ""  # a plain-text article's title is its first sentence, found by ingest
+        yield Article(article_id=path.stem, title=title, text=text, source=str(path))
+    except InputError as err:
+        yield Problem(str(path), str(err).removeprefix(f"{path}: "))
+
+
+def expand(paths: Iterable[str | Path]) -> Iterator[Path | Problem]:
+    """Files named by ``paths``; directories give their article files, sorted, recursively."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+            )
+            if not files:
+                yield Problem(
+                    str(path), "no .txt, .html, .htm or .jsonl articles in this directory"
+                )
+            yield from files
+        elif path.exists():
+            yield path
+        else:
+            yield Problem(str(path), "no such file or directory")
+
+
+def read_articles(
+    paths: Iterable[str | Path], stdin_name: str = "stdin"
+) -> Iterator[Article | Problem]:
+    """Every article under ``paths`` ("-" reads one plain-text article from stdin), in order."""
+    for raw in paths:
+        if str(raw) == "-":
+            text = sys.stdin.read()
+            yield Article(stdin_name, "", text, "-")
+            continue
+        for item in expand([raw]):
+            if isinstance(item, Problem):
+                yield item
+            else:
+                yield from read_file(item)
