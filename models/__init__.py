@@ -1,1 +1,48 @@
+"""claimkit's models: the prediction library and the shipped default model.
 
+    >>> from models import load
+    >>> tagger = load()                      # the default model shipped in the package
+    >>> article = tagger.tag("North Korea could reportedly deploy troops.")
+    >>> [(s.label, [c.text for c in s.cues]) for s in article.sentences]
+
+Importing this package is cheap: numpy/scikit-learn load on first use.
+Only load model folders you trust: ``load`` checks the artifact against its manifest's sha256,
+which proves the files belong together, not that their author is benign.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from models.cues import Cue
+    from models.tagger import ArticleTags, SentencePrediction, Summary, Tagger
+
+__all__ = ["ArticleTags", "Cue", "SentencePrediction", "Summary", "Tagger", "load"]
+
+
+def load(path: str | Path | None = None, **options: Any) -> Tagger:
+    """Verify and load a model folder (default: the model shipped in ``models/default/``).
+
+    Raises ``claimkit.errors.ModelError`` when the manifest is missing or the artifact's sha256
+    does not match it; warns (``ModelVersionWarning``) when scikit-learn differs from training.
+    ``options`` go to :class:`Tagger` (``max_cues``, ``batch_size``).
+    """
+    from models.artifact import load_model
+    from models.tagger import from_loaded
+
+    return from_loaded(load_model(path), **options)
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: the result types live in modules that import numpy; load them on first access.
+    if name == "Cue":
+        from models.cues import Cue
+
+        return Cue
+    if name in {"ArticleTags", "SentencePrediction", "Summary", "Tagger"}:
+        from models import tagger
+
+        return getattr(tagger, name)
+    raise AttributeError(f"module 'models' has no attribute {name!r}")

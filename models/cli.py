@@ -1,0 +1,80 @@
+"""`claimkit predict`: tag hedging in articles and print a table, JSON(L) or an HTML report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+EPILOG = """\
+examples:
+  claimkit predict data/examples                          # coloured table in the terminal
+  claimkit predict data/examples --format html --out report.html
+  claimkit predict articles.jsonl --format jsonl --out predictions.jsonl --n-jobs -1
+  cat article.txt | claimkit predict -                    # one plain-text article from stdin
+  claimkit predict corpus/ --format jsonl --out p.jsonl --scheduler tcp://10.0.0.5:8786
+
+exit codes: 0 all read; 1 some inputs skipped (listed on stderr); 2 error (nothing written)
+Only load models you trust (--model): a model file can run code when it is loaded; claimkit
+checks it against the sha256 in its manifest.json before loading it.
+"""
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from models.report import predict_paths
+
+    problems: list[Any] = []
+    predict_paths(
+        args.paths,
+        fmt=args.format,
+        out=args.out,
+        model=args.model,
+        n_jobs=args.n_jobs,
+        scheduler=args.scheduler,
+        problems=problems,
+    )
+    for problem in problems:
+        print(f"claimkit: skipped {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``predict`` command."""
+    parser = subparsers.add_parser(
+        "predict",
+        help="tag hedging in articles (table, json, jsonl or an HTML report)",
+        description="Split articles into sentences, label each one with the model (opinion, "
+        "speculative, attributed, confirmed), mark the cue words that drove the label, and "
+        "summarise each article. Reads .txt, .html/.htm and .jsonl (id/title/text) files, "
+        "folders of them, or '-' for one plain-text article on stdin.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="article files or folders, or -")
+    parser.add_argument(
+        "--format",
+        choices=("table", "json", "jsonl", "html"),
+        default="table",
+        help="output format (default: table)",
+    )
+    parser.add_argument(
+        "--out", metavar="FILE", help="write here (atomically) instead of standard output"
+    )
+    parser.add_argument(
+        "--model",
+        metavar="DIR",
+        help="model folder written by `claimkit train` (default: the model shipped with claimkit)",
+    )
+    parser.add_argument(
+        "--n-jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="parallel worker processes (-1: all cores; default: 1)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a dask.distributed cluster, e.g. tcp://host:8786 (needs claimkit[dask])",
+    )
+    parser.set_defaults(func=_predict)

@@ -1,0 +1,387 @@
+"""The tagger: label sentences, find their cues, summarise articles; one or many, in parallel.
+
+Speed comes from doing the expensive parts once per batch: one feature transform per batch of
+sentences (the same transform ``Pipeline.predict_proba`` runs), probabilities from that matrix,
+and contributions as a sparse-matrix x coefficient product (see :mod:`models.cues`); only the
+few top features of each sentence are turned into character spans.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from claimkit.errors import ClaimkitError, InputError
+from claimkit.labels import HEDGED
+from models.cues import Cue, CueExplainer
+
+__all__ = ["ArticleTags", "Cue", "SentencePrediction", "Summary", "Tagger", "is_hedged_label"]
+
+
+def is_hedged_label(label: str) -> bool:
+    """Hedged labels of the four-label scheme; ``"hedged"`` for a binary scheme."""
+    return label in HEDGED or label.lower() == "hedged"
+
+
+@dataclass(frozen=True, slots=True)
+class SentencePrediction:
+    """One sentence: where it is, its label, all label probabilities and its cues."""
+
+    text: str
+    start: int
+    end: int
+    label: str
+    probabilities: dict[str, float]
+    hedged: bool
+    cues: list[Cue]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "label": self.label,
+            "probabilities": {k: round(v, 6) for k, v in self.probabilities.items()},
+            "hedged": self.hedged,
+            "cues": [c.to_dict() for c in self.cues],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Counts and shares of each label, and the hedging ratio (hedged / sentences; 0 if none)."""
+
+    n_sentences: int
+    counts: dict[str, int]
+    shares: dict[str, float]
+    n_hedged: int
+    hedging_ratio: float
+
+    @classmethod
+    def of(cls, labels: Sequence[str], sentences: Sequence[SentencePrediction]) -> Summary:
+        counts = dict.fromkeys(labels, 0)
+        for s in sentences:
+            counts[s.label] = counts.get(s.label, 0) + 1
+        n = len(sentences)
+        hedged = sum(1 for s in sentences if s.hedged)
+        shares = {k: (v / n if n else 0.0) for k, v in counts.items()}
+        return cls(n, counts, shares, hedged, hedged / n if n else 0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n_sentences": self.n_sentences,
+            "counts": dict(self.counts),
+            "shares": {k: round(v, 6) for k, v in self.shares.items()},
+            "n_hedged": self.n_hedged,
+            "hedging_ratio": round(self.hedging_ratio, 6),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleTags:
+    """One article: its tagged sentences in order (offsets into ``text``) and a summary."""
+
+    sentences: list[SentencePrediction]
+    summary: Summary
+    text: str = ""
+    article_id: str = ""
+    title: str = ""
+    source: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "article_id": self.article_id,
+            "title": self.title,
+            "source": self.source,
+            "text": self.text,
+            "summary": self.summary.to_dict(),
+            "sentences": [s.to_dict() for s in self.sentences],
+        }
+
+
+# A unit of work for tag_many: (text, article_id, title, source).
+_Article = tuple[str, str, str, str]
+
+
+def _as_article(item: Any, position: int) -> _Article:
+    """Accept a str, a mapping with "text", or an object with ``.text`` (e.g. readers.Article)."""
+    if isinstance(item, str):
+        return item, str(position), "", ""
+    if isinstance(item, dict):
+        get = item.get
+    else:
+
+        def get(key: str, default: Any = None) -> Any:
+            return getattr(item, key, default)
+
+    text = get("text")
+    if not isinstance(text, str):
+        raise InputError(
+            f"article #{position}: expected a str, a mapping with 'text' or an object with .text, "
+            f"got {type(item).__name__}"
+        )
+    ident = get("article_id") or get("id") or str(position)
+    return text, str(ident), str(get("title") or ""), str(get("source") or "")
+
+
+class Tagger:
+    """A loaded model: ``predict`` sentences, ``tag`` an article, ``tag_many`` a corpus."""
+
+    def __init__(
+        self,
+        pipeline: Any,
+        *,
+        name: str = "unsaved",
+        sha256: str = "",
+        manifest: dict[str, Any] | None = None,
+        path: Path | None = None,
+        max_cues: int = 5,
+        batch_size: int = 4096,
+    ) -> None:
+        self.pipeline = pipeline
+        self.name = name
+        self.sha256 = sha256
+        self.manifest = manifest or {}
+        self.path = path
+        self.batch_size = batch_size
+        self.max_cues = max_cues
+        self._features = pipeline[:-1]
+        self._clf = pipeline[-1]
+        self.labels: tuple[str, ...] = tuple(str(c) for c in self._clf.classes_)
+        self._hedged = [is_hedged_label(label) for label in self.labels]
+        self._explainer = CueExplainer(pipeline, max_cues=max_cues)
+        self._transform = _fast_transform(self._features)
+
+    # --------------------------------------------------------------------- identity
+    @property
+    def model_version(self) -> str:
+        """Name plus short hash, e.g. ``"claimkit-default-1a2b3c4d5e6f"`` (Label Studio's model_version)."""
+        return f"{self.name}-{self.sha256[:12]}" if self.sha256 else self.name
+
+    def __repr__(self) -> str:
+        return f"Tagger({self.model_version!r}, labels={list(self.labels)})"
+
+    # --------------------------------------------------------------------- sentences
+    def predict(self, sentences: Sequence[str]) -> list[SentencePrediction]:
+        """Label already-split sentences; cue offsets are within each sentence."""
+        if isinstance(sentences, str):
+            raise InputError(
+                "Tagger.predict takes a list of sentences; use Tagger.tag for one text"
+            )
+        out: list[SentencePrediction] = []
+        for i in range(0, len(sentences), self.batch_size):
+            batch = list(sentences[i : i + self.batch_size])
+            out.extend(self._predict_batch(batch, [0] * len(batch)))
+        return out
+
+    def _predict_batch(self, texts: list[str], offsets: Sequence[int]) -> list[SentencePrediction]:
+        """Predict ``texts``; shift start/end and cue offsets by ``offsets`` (article positions)."""
+        if not texts:
+            return []
+        X = self._transform(texts)
+        proba = self._clf.predict_proba(X)
+        predicted = proba.argmax(axis=1)
+        indptr, feats, weights = self._explainer.top_contributions(X, predicted)
+        labels, hedged, cues_of = self.labels, self._hedged, self._explainer.cues
+        out = []
+        for i, (text, off, k, p) in enumerate(
+            zip(texts, offsets, predicted.tolist(), proba.tolist(), strict=True)
+        ):
+            a, b = indptr[i], indptr[i + 1]
+            cues = cues_of(text, feats[a:b], weights[a:b])
+            if off:
+                cues = [c.shifted(off) for c in cues]
+            out.append(
+                SentencePrediction(
+                    text,
+                    off,
+                    off + len(text),
+                    labels[k],
+                    dict(zip(labels, p, strict=True)),
+                    hedged[k],
+                    cues,
+                )
+            )
+        return out
+
+    # --------------------------------------------------------------------- articles
+    def tag(self, text: str, *, clean: bool = True) -> ArticleTags:
+        """Split ``text`` into sentences and tag them; all offsets index ``text``.
+
+        ``clean``: skip web-page debris (navigation, captions, "Source link", ...) the way
+        ``claimkit ingest`` does, so the model sees the kind of sentences it was trained on.
+        """
+        if not isinstance(text, str):
+            raise InputError(f"Tagger.tag takes a str, got {type(text).__name__}")
+        return self._tag_articles([(text, "", "", "")], clean)[0]
+
+    def _tag_articles(self, articles: Sequence[_Article], clean: bool = True) -> list[ArticleTags]:
+        from claimkit.clean import content_regions
+        from claimkit.segment import split_spans
+
+        texts: list[str] = []
+        offsets: list[int] = []
+        sizes: list[int] = []
+        for text, *_ in articles:
+            spans = split_spans(text, content_regions(text) if clean else None)
+            sizes.append(len(spans))
+            for s, e in spans:
+                texts.append(text[s:e])
+                offsets.append(s)
+        preds: list[SentencePrediction] = []
+        for i in range(0, len(texts), self.batch_size):
+            j = i + self.batch_size
+            preds.extend(self._predict_batch(texts[i:j], offsets[i:j]))
+        out = []
+        at = 0
+        for (text, ident, title, source), n in zip(articles, sizes, strict=True):
+            sentences = preds[at : at + n]
+            at += n
+            out.append(
+                ArticleTags(
+                    sentences, Summary.of(self.labels, sentences), text, ident, title, source
+                )
+            )
+        return out
+
+    def tag_many(
+        self,
+        articles: Iterable[Any],
+        n_jobs: int | None = 1,
+        *,
+        scheduler: str | None = None,
+        chunk_size: int = 64,
+        clean: bool = True,
+    ) -> Iterator[ArticleTags]:
+        """Tag many articles lazily, in input order, ``chunk_size`` articles per task.
+
+        ``articles``: str, mappings with ``"text"`` or objects with ``.text`` (``id``/``title``/
+        ``source`` are carried along). Memory stays bounded: a window of a few tasks per worker
+        is read from ``articles``, processed and yielded before the next is read.
+        ``n_jobs`` works as in joblib (``-1``: all cores). ``scheduler="tcp://host:8786"`` runs
+        the tasks on that dask.distributed cluster through joblib's Dask backend (needs the
+        ``dask`` extra: ``pip install 'claimkit[dask]'``). ``clean`` as in :meth:`tag`.
+        """
+        if chunk_size < 1:
+            raise InputError(f"chunk_size must be >= 1, got {chunk_size}")
+        numbered = (_as_article(a, i) for i, a in enumerate(articles))
+        chunks = _chunked(numbered, chunk_size)
+        if scheduler:
+            yield from self._tag_many_dask(chunks, n_jobs, scheduler, clean)
+            return
+        import joblib
+
+        workers = joblib.effective_n_jobs(n_jobs)
+        if workers == 1:
+            for chunk in chunks:
+                yield from self._tag_articles(chunk, clean)
+            return
+        # Reuse one pool for the whole run; read only a window of tasks ahead.
+        with joblib.Parallel(n_jobs=n_jobs) as parallel:
+            for window in _chunked(chunks, 4 * workers):
+                for result in parallel(joblib.delayed(_tag_chunk)(self, c, clean) for c in window):
+                    yield from result
+
+    def _tag_many_dask(
+        self, chunks: Iterator[list[_Article]], n_jobs: int | None, scheduler: str, clean: bool
+    ) -> Iterator[ArticleTags]:
+        try:
+            import joblib
+            from dask.distributed import Client
+        except ImportError as exc:
+            raise ClaimkitError(
+                "--scheduler needs the dask extra: pip install 'claimkit[dask]'"
+            ) from exc
+        try:
+            client = Client(scheduler, timeout=os.environ.get("CLAIMKIT_DASK_TIMEOUT", "10s"))
+        except (OSError, TimeoutError) as exc:
+            raise ClaimkitError(
+                f"cannot reach the dask scheduler at {scheduler!r} ({exc}); "
+                "check the address (e.g. tcp://host:8786) and that the scheduler is running"
+            ) from exc
+        with client:
+            workers = max(1, len(client.scheduler_info().get("workers", {})))
+            jobs = n_jobs if n_jobs not in (None, 1) else -1
+            for window in _chunked(chunks, 4 * workers):
+                # The config is only active around the blocking call, never across a yield, so
+                # the caller's own joblib work between items is not sent to the cluster.
+                # scatter: the model goes to the workers once per window, not once per task.
+                with joblib.parallel_config(backend="dask", scatter=[self]):
+                    results = joblib.Parallel(n_jobs=jobs)(
+                        joblib.delayed(_tag_chunk)(self, c, clean) for c in window
+                    )
+                for result in results:
+                    yield from result
+
+    # Pickled for joblib workers: the explainer's caches are rebuilt on the other side.
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        for key in ("_explainer", "_transform"):
+            state.pop(key, None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._explainer = CueExplainer(self.pipeline, max_cues=self.max_cues)
+        self._transform = _fast_transform(self._features)
+
+
+def _tag_chunk(tagger: Tagger, chunk: list[_Article], clean: bool) -> list[ArticleTags]:
+    return tagger._tag_articles(chunk, clean)
+
+
+def _chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    it = iter(items)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
+
+
+def _fast_transform(features: Any) -> Any:
+    """``features.transform`` without FeatureUnion's per-call joblib dispatch.
+
+    FeatureUnion.transform runs its members through ``Parallel`` even for one job, which costs
+    more than the transform itself for a one-article batch. This does the same arithmetic
+    (member transforms, transformer weights, hstack to CSR) and is checked against
+    ``features.transform`` in the tests.
+    """
+    import scipy.sparse as sp
+
+    union = features[-1] if hasattr(features, "steps") and len(features.steps) == 1 else None
+    if union is None or not hasattr(union, "transformer_list") or getattr(union, "n_jobs", None):
+        return features.transform
+    weights = union.transformer_weights or {}
+    members = [(n, t) for n, t in union.transformer_list if t not in ("drop", None)]
+    if any(t == "passthrough" for _, t in members):
+        return features.transform
+
+    def transform(texts: list[str]) -> Any:
+        blocks = []
+        for name, t in members:
+            Xi = t.transform(texts)
+            if name in weights:
+                Xi = Xi * weights[name]
+            blocks.append(Xi)
+        if all(sp.issparse(b) for b in blocks):
+            return sp.hstack(blocks, format="csr")
+        return np.hstack([b.toarray() if sp.issparse(b) else b for b in blocks])
+
+    return transform
+
+
+def from_loaded(loaded: Any, **kwargs: Any) -> Tagger:
+    name = str(loaded.manifest.get("name") or Path(loaded.path).name)
+    return Tagger(
+        loaded.pipeline,
+        name=name,
+        sha256=loaded.sha256,
+        manifest=loaded.manifest,
+        path=loaded.path,
+        **kwargs,
+    )

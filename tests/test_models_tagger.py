@@ -1,0 +1,275 @@
+"""The tagger library: offsets, cues, probabilities, summaries, tag_many, pickling."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from claimkit.errors import InputError
+from claimkit.readers import read_articles
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "data" / "articles" / "seeds"
+
+# Real sentences from the seed articles, labelled by hand with the guideline's precedence.
+SEED_LABELS = [
+    (
+        "Vladimir Putin’s recruitment of North Korean soldiers smacks of desperation and could "
+        "spectacularly backfire, according to some Western military analysts.",
+        "opinion",
+    ),
+    (
+        "After weeks of speculation, NATO chief Mark Rutte confirmed the deployment of soldiers "
+        "from Kim Jong-un’s army to Russia.",
+        "attributed",
+    ),
+    (
+        "The former Netherlands Prime Minister said North Korean soldiers had been sent to the "
+        "Kursk front in Russia.",
+        "attributed",
+    ),
+    (
+        "However, some Western analysts believe the deployment shows significant weaknesses in "
+        "Putin’s war machine.",
+        "attributed",
+    ),
+    ("“If you want to be a great power, you shouldn’t be kowtowing to North Korea.”", "opinion"),
+    (
+        "They also appear to be short and thin, suggesting they could be suffering from "
+        "malnutrition.",
+        "speculative",
+    ),
+    (
+        "Putin and his North Korean counterpart Kim signed a security pact back in June of this "
+        "year.",
+        "confirmed",
+    ),
+    (
+        "In early August, Ukraine launched a lightening incursion into Russia’s Kursk region, "
+        "seizing around 500 square metres of territory.",
+        "confirmed",
+    ),
+    (
+        "North Korea could deploy up to 100,000 soldiers to help the Kremlin with its war in "
+        "Ukraine.",
+        "speculative",
+    ),
+    (
+        "Moscow has reportedly amassed some 50,000 Russian and North Korean soldiers in the "
+        "region.",
+        "speculative",
+    ),
+    (
+        "The soldiers are reportedly undergoing intense training at a Russian military base near "
+        "Sergeyevka.",
+        "speculative",
+    ),
+    ("The development, while worrying, is not surprising.", "opinion"),
+    (
+        "Ukrainian forces made an ambitious cross-border incursion into Kursk, Russia, in August.",
+        "confirmed",
+    ),
+    (
+        "Pyongyang was awash with Russian flags and dictator style portraits of Putin as he "
+        "touched down in June.",
+        "confirmed",
+    ),
+    (
+        "Some analysts speculate that Kim Jong Un may see this as an opportunity to strengthen "
+        "ties with Russia.",
+        "speculative",
+    ),
+    ("The war has eaten into both economies, but the human toll is truly staggering.", "opinion"),
+]
+
+
+def seed_pipeline():
+    from models.features import build_pipeline
+
+    texts, labels = zip(*SEED_LABELS, strict=True)
+    return build_pipeline().fit(list(texts), list(labels))
+
+
+@pytest.fixture(scope="module")
+def tagger():
+    """The shipped default model when it exists, else a pipeline fitted on the seed labels."""
+    import models
+    from models.tagger import Tagger
+
+    if (ROOT / "models" / "default" / "manifest.json").is_file():
+        return models.load()
+    return Tagger(seed_pipeline(), name="seed-test")
+
+
+@pytest.fixture(scope="module")
+def seed_articles():
+    articles = [a for a in read_articles([SEEDS]) if hasattr(a, "text")]
+    assert len(articles) == 5
+    return articles
+
+
+def test_public_api_is_small_and_lazy():
+    import models
+
+    assert sorted(models.__all__) == [
+        "ArticleTags",
+        "Cue",
+        "SentencePrediction",
+        "Summary",
+        "Tagger",
+        "load",
+    ]
+    for name in models.__all__:
+        assert getattr(models, name) is not None
+
+
+def test_offsets_round_trip_for_every_sentence_and_cue(tagger, seed_articles):
+    n_cues = 0
+    for article in seed_articles:
+        tags = tagger.tag(article.text)
+        assert tags.sentences, article.article_id
+        last_end = 0
+        for s in tags.sentences:
+            assert article.text[s.start : s.end] == s.text
+            assert s.start >= last_end  # in order, not overlapping
+            last_end = s.end
+            for c in s.cues:
+                assert article.text[c.start : c.end] == c.text
+                assert s.start <= c.start < c.end <= s.end
+                assert c.weight > 0
+                n_cues += 1
+    assert n_cues > 50
+
+
+def test_predict_cue_offsets_are_within_the_sentence(tagger):
+    sentences = [text for text, _ in SEED_LABELS]
+    for s, text in zip(tagger.predict(sentences), sentences, strict=True):
+        assert (s.text, s.start, s.end) == (text, 0, len(text))
+        for c in s.cues:
+            assert text[c.start : c.end] == c.text
+
+
+def test_hedge_words_are_the_cues(tagger):
+    [s] = tagger.predict(["North Korea could reportedly deploy troops"])
+    assert s.label == "speculative" and s.hedged
+    words = {c.text.lower() for c in s.cues}
+    assert {"could", "reportedly"} <= words
+
+
+def test_cue_weights_are_the_models_contributions(tagger):
+    text = "North Korea could reportedly deploy troops"
+    [s] = tagger.predict([text])
+    features = tagger.pipeline[:-1]
+    clf = tagger.pipeline[-1]
+    x = features.transform([text]).toarray()[0]
+    names = list(features.get_feature_names_out())
+    k = list(clf.classes_).index(s.label)
+    coef = clf.coef_[k] if clf.coef_.shape[0] > 1 else (clf.coef_[0] if k == 1 else -clf.coef_[0])
+    [cue] = [c for c in s.cues if c.text == "reportedly"]
+    # Every feature behind the cue occurs once here, so the weight is exactly their sum.
+    expected = sum(coef[names.index(f)] * x[names.index(f)] for f in cue.features)
+    assert cue.weight == pytest.approx(expected, rel=1e-9)
+    assert "words__reportedly" in cue.features
+    # Cues are ranked by weight, strongest first.
+    assert [c.weight for c in s.cues] == sorted((c.weight for c in s.cues), reverse=True)
+
+
+def test_probabilities_are_the_pipelines_and_sum_to_one(tagger, seed_articles):
+    tags = tagger.tag(seed_articles[0].text)
+    texts = [s.text for s in tags.sentences]
+    expected = tagger.pipeline.predict_proba(texts)
+    for s, row in zip(tags.sentences, expected, strict=True):
+        assert list(s.probabilities) == list(tagger.labels)
+        assert sum(s.probabilities.values()) == pytest.approx(1.0, abs=1e-9)
+        assert np.allclose(list(s.probabilities.values()), row, rtol=0, atol=1e-12)
+        assert s.label == max(s.probabilities, key=s.probabilities.__getitem__)
+        assert s.hedged == (s.label in {"opinion", "speculative", "attributed"})
+
+
+def test_fast_transform_equals_the_feature_union(tagger):
+    texts = [text for text, _ in SEED_LABELS] + ["", "?"]
+    a = tagger._transform(texts)
+    b = tagger.pipeline[:-1].transform(texts)
+    assert a.shape == b.shape and abs(a - b).max() == 0
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\n\t \n"])
+def test_empty_text_gives_no_sentences(tagger, text):
+    tags = tagger.tag(text)
+    assert tags.sentences == []
+    assert tags.summary.n_sentences == 0 and tags.summary.hedging_ratio == 0.0
+    assert set(tags.summary.counts) == set(tagger.labels)
+    assert tagger.predict([]) == []
+
+
+def test_summary_counts_shares_and_hedging_ratio(tagger, seed_articles):
+    tags = tagger.tag(seed_articles[1].text)
+    sm = tags.summary
+    assert sm.n_sentences == len(tags.sentences) == sum(sm.counts.values())
+    for label, count in sm.counts.items():
+        assert count == sum(s.label == label for s in tags.sentences)
+        assert sm.shares[label] == pytest.approx(count / sm.n_sentences)
+    assert sm.n_hedged == sum(s.hedged for s in tags.sentences)
+    assert sm.hedging_ratio == pytest.approx(sm.n_hedged / sm.n_sentences)
+    json.dumps(tags.to_dict())  # the dict form is JSON-safe
+
+
+def test_debris_is_skipped_unless_asked(tagger, seed_articles):
+    text = next(a.text for a in seed_articles if a.article_id.startswith("independent"))
+    clean = [s.text for s in tagger.tag(text).sentences]
+    raw = [s.text for s in tagger.tag(text, clean=False).sentences]
+    assert len(raw) > len(clean)
+    assert not any(s.startswith("Home World") for s in clean)
+
+
+def test_non_ascii_case_folding_keeps_offsets(tagger):
+    # "İ".lower() is two characters: cue offsets must still index the original text.
+    text = "İSTANBUL officials could reportedly deploy more troops to the ÆGEAN coast."
+    tags = tagger.tag(text)
+    for s in tags.sentences:
+        for c in s.cues:
+            assert text[c.start : c.end] == c.text
+    assert {"could", "reportedly"} <= {c.text for s in tags.sentences for c in s.cues}
+
+
+def test_tag_many_equals_tag_one_by_one(tagger, seed_articles):
+    one_by_one = [tagger.tag(a.text) for a in seed_articles]
+    for n_jobs, chunk in [(1, 2), (2, 1)]:
+        many = list(tagger.tag_many(seed_articles, n_jobs=n_jobs, chunk_size=chunk))
+        assert [m.article_id for m in many] == [a.article_id for a in seed_articles]
+        assert [m.sentences for m in many] == [t.sentences for t in one_by_one]
+        assert [m.summary for m in many] == [t.summary for t in one_by_one]
+    plain = list(tagger.tag_many([a.text for a in seed_articles]))
+    assert [m.sentences for m in plain] == [t.sentences for t in one_by_one]
+
+
+def test_tag_many_streams_without_reading_everything(tagger, seed_articles):
+    read = 0
+
+    def endless():
+        nonlocal read
+        for article in itertools.cycle(seed_articles):
+            read += 1
+            yield article
+
+    first = list(itertools.islice(tagger.tag_many(endless(), chunk_size=4), 6))
+    assert len(first) == 6 and read <= 8  # two chunks read, not the whole (infinite) input
+
+
+def test_tag_many_rejects_things_that_are_not_articles(tagger):
+    with pytest.raises(InputError, match="article #1"):
+        list(tagger.tag_many(["fine text.", 42]))
+    with pytest.raises(InputError):
+        tagger.predict("a string, not a list")  # type: ignore[arg-type]
+
+
+def test_pickled_tagger_predicts_the_same(tagger):
+    clone = pickle.loads(pickle.dumps(tagger))
+    texts = [text for text, _ in SEED_LABELS]
+    assert clone.predict(texts) == tagger.predict(texts)
+    assert clone.model_version == tagger.model_version
