@@ -1,0 +1,111 @@
+"""The one factory for claimkit's model: TF-IDF features + class-weighted logistic regression.
+
+``build_pipeline(**params)`` returns::
+
+    Pipeline([("features", FeatureUnion([("words", ...), ("chars", ...)?, ("cues", ...)?])),
+              ("clf", LogisticRegression(class_weight="balanced", ...))])
+
+The member names are part of the model-folder contract (docs/CONTRACTS.md): the tagger reads
+``pipeline[:-1].get_feature_names_out()`` (``"words__could reportedly"``, ``"cues__hedge:reportedly"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from models.lexicon import CueLexicon
+
+# Words (letters/digits, with inner apostrophes: "shouldn't", "Kim's") and the question mark,
+# which carries rhetorical questions. Single-letter words are kept ("I", "a").
+TOKEN_PATTERN = r"(?u)\b\w+(?:['\u2019]\w+)*\b|\?"
+
+# The defaults are what the grid search chose on the bundled data; every key is JSON-safe so the
+# chosen parameters go straight into manifest.json.
+DEFAULT_PARAMS: dict[str, Any] = {
+    "C": 3.0,
+    "word_ngram_range": (1, 2),
+    "min_df": 1,
+    "sublinear_tf": True,
+    "chars": False,
+    "char_ngram_range": (2, 5),
+    "cues": True,
+    "max_iter": 5000,
+    "seed": 0,
+}
+
+
+def _ngram(value: Sequence[int]) -> tuple[int, int]:
+    low, high = (int(v) for v in value)
+    return (low, high)
+
+
+def normalise_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Defaults filled in, unknown keys refused, tuples/lists accepted (as read from JSON)."""
+    unknown = sorted(set(params) - set(DEFAULT_PARAMS))
+    if unknown:
+        raise ValueError(f"unknown model parameter(s): {', '.join(unknown)}")
+    merged = {**DEFAULT_PARAMS, **params}
+    merged["word_ngram_range"] = _ngram(merged["word_ngram_range"])
+    merged["char_ngram_range"] = _ngram(merged["char_ngram_range"])
+    merged["C"] = float(merged["C"])
+    merged["min_df"] = int(merged["min_df"])
+    merged["sublinear_tf"] = bool(merged["sublinear_tf"])
+    merged["chars"] = bool(merged["chars"])
+    merged["cues"] = bool(merged["cues"])
+    return merged
+
+
+def word_vectorizer(params: Mapping[str, Any]) -> TfidfVectorizer:
+    p = normalise_params(params)
+    return TfidfVectorizer(
+        analyzer="word",
+        lowercase=True,
+        token_pattern=TOKEN_PATTERN,
+        ngram_range=p["word_ngram_range"],
+        min_df=p["min_df"],
+        sublinear_tf=p["sublinear_tf"],
+        dtype=np.float64,
+    )
+
+
+def char_vectorizer(params: Mapping[str, Any]) -> TfidfVectorizer:
+    p = normalise_params(params)
+    return TfidfVectorizer(
+        analyzer="char_wb",
+        lowercase=True,
+        ngram_range=p["char_ngram_range"],
+        min_df=max(2, p["min_df"]),  # char n-grams seen once are noise and cost memory
+        sublinear_tf=p["sublinear_tf"],
+        dtype=np.float64,
+    )
+
+
+def classifier(params: Mapping[str, Any]) -> LogisticRegression:
+    p = normalise_params(params)
+    # lbfgs is deterministic; random_state is set anyway so a solver change keeps runs repeatable.
+    return LogisticRegression(
+        C=p["C"], class_weight="balanced", max_iter=p["max_iter"], random_state=p["seed"]
+    )
+
+
+def feature_members(params: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The FeatureUnion members (name, unfitted transformer) for ``params``, in order."""
+    p = normalise_params(params)
+    members: list[tuple[str, Any]] = [("words", word_vectorizer(p))]
+    if p["chars"]:
+        members.append(("chars", char_vectorizer(p)))
+    if p["cues"]:
+        members.append(("cues", CueLexicon()))
+    return members
+
+
+def build_pipeline(**params: Any) -> Pipeline:
+    """An unfitted pipeline; see :data:`DEFAULT_PARAMS` for the parameters and their defaults."""
+    p = normalise_params(params)
+    return Pipeline([("features", FeatureUnion(feature_members(p))), ("clf", classifier(p))])

@@ -1,0 +1,158 @@
+"""Load a labelled dataset for training or evaluation, with user-chosen column names."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from claimkit.datafiles import load_table
+from claimkit.errors import DataError, InputError
+
+DEFAULT_TEXT_COLUMN = "text"
+DEFAULT_LABEL_COLUMN = "label"
+DEFAULT_GROUP_COLUMN = "article_id"
+DEFAULT_ID_COLUMN = "sentence_id"
+
+
+@dataclass(frozen=True)
+class LabelledData:
+    """Parallel lists of one labelled dataset (row order kept)."""
+
+    source: str
+    texts: list[str]
+    labels: list[str]
+    groups: list[str]
+    ids: list[str]
+    columns: dict[str, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    @property
+    def label_counts(self) -> dict[str, int]:
+        return dict(sorted(Counter(self.labels).items()))
+
+    @property
+    def n_groups(self) -> int:
+        return len(set(self.groups))
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 over the sorted (id, text, label) triples: row order does not matter."""
+        digest = hashlib.sha256()
+        rows = sorted(zip(self.ids, self.texts, self.labels, strict=True))
+        for row in rows:
+            digest.update(json.dumps(row, ensure_ascii=False).encode("utf-8"))
+            digest.update(b"\n")
+        return digest.hexdigest()
+
+    def subset(self, index: Any) -> LabelledData:
+        idx = list(index)
+        return LabelledData(
+            source=self.source,
+            texts=[self.texts[i] for i in idx],
+            labels=[self.labels[i] for i in idx],
+            groups=[self.groups[i] for i in idx],
+            ids=[self.ids[i] for i in idx],
+            columns=dict(self.columns),
+        )
+
+
+def _column(table: Any, name: str, option: str, source: str) -> list[Any]:
+    columns = list(table.column_names)
+    if name not in columns:
+        raise DataError(
+            f"{source}: no column {name!r} (columns: {', '.join(columns) or 'none'}); "
+            f"pass {option} to name the right one"
+        )
+    return list(table[name])
+
+
+def load_labelled(
+    path: str | Path,
+    *,
+    text_column: str = DEFAULT_TEXT_COLUMN,
+    label_column: str = DEFAULT_LABEL_COLUMN,
+    group_column: str | None = DEFAULT_GROUP_COLUMN,
+    id_column: str | None = DEFAULT_ID_COLUMN,
+) -> LabelledData:
+    """Read ``path`` and check it has usable text and label columns.
+
+    ``group_column=None`` makes every row its own group. When ``id_column`` is absent from the
+    data, row ids are derived from the text and group (the fingerprint then still identifies it).
+    Labels are kept as strings; they are whatever the data holds (binary or custom sets work).
+    """
+    source = str(path)
+    table = load_table(path)
+    n = len(table)
+    if n == 0:
+        raise DataError(f"{source}: the dataset is empty (0 rows); label some sentences first")
+    texts_raw = _column(table, text_column, "--text-column", source)
+    labels_raw = _column(table, label_column, "--label-column", source)
+    groups_raw = (
+        _column(table, group_column, "--group-column", source) if group_column else list(range(n))
+    )
+    if id_column and id_column in table.column_names:
+        ids = [str(v) for v in table[id_column]]
+    else:
+        ids = [
+            hashlib.sha1(f"{g}\n{t}".encode()).hexdigest()
+            for g, t in zip(groups_raw, texts_raw, strict=True)
+        ]
+
+    texts: list[str] = []
+    labels: list[str] = []
+    for row, (text, label) in enumerate(zip(texts_raw, labels_raw, strict=True)):
+        if not isinstance(text, str) or not text.strip():
+            raise DataError(
+                f"{source}: row {row} ({ids[row]}) has an empty {text_column!r}; drop or fix it"
+            )
+        if label is None or (isinstance(label, str) and not label.strip()):
+            raise DataError(
+                f"{source}: row {row} ({ids[row]}) has no {label_column!r}; label it or drop it"
+            )
+        texts.append(text)
+        labels.append(str(label).strip())
+    return LabelledData(
+        source=source,
+        texts=texts,
+        labels=labels,
+        groups=[str(g) for g in groups_raw],
+        ids=ids,
+        columns={
+            "text": text_column,
+            "label": label_column,
+            "group": group_column or "",
+            "id": id_column or "",
+        },
+    )
+
+
+def check_trainable(data: LabelledData, folds: int) -> None:
+    """Refuse data that grouped, stratified ``folds``-fold cross-validation cannot use."""
+    label_column = data.columns.get("label", DEFAULT_LABEL_COLUMN)
+    group_column = data.columns.get("group") or "(row)"
+    counts = data.label_counts
+    if len(counts) < 2:
+        only = next(iter(counts), "")
+        raise DataError(
+            f"{data.source}: column {label_column!r} has a single label ({only!r}); training needs at least two"
+        )
+    if folds < 2:
+        raise InputError(f"--folds must be at least 2 (got {folds})")
+    rare = [(label, c) for label, c in counts.items() if c < folds]
+    if rare:
+        label, c = rare[0]
+        raise DataError(
+            f"{data.source}: label {label!r} in column {label_column!r} has {c} example(s), fewer than "
+            f"the {folds} CV folds; add examples, merge or drop that label, or pass --folds {max(2, c)}"
+        )
+    if data.n_groups < folds:
+        raise DataError(
+            f"{data.source}: column {group_column!r} has {data.n_groups} distinct group(s), fewer than "
+            f"the {folds} CV folds; pass --folds {max(2, data.n_groups)} or add articles"
+        )

@@ -1,0 +1,90 @@
+"""`claimkit train` as one library call: load, check, search, baselines, save."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from claimkit.errors import InputError
+from train.artifacts import ablation_lines, check_out, save_model, scores_table
+from train.data import (
+    DEFAULT_GROUP_COLUMN,
+    DEFAULT_ID_COLUMN,
+    DEFAULT_LABEL_COLUMN,
+    DEFAULT_TEXT_COLUMN,
+    LabelledData,
+    check_trainable,
+    load_labelled,
+)
+from train.search import GRIDS, SearchResult, grid_search
+
+
+@dataclass
+class TrainOutcome:
+    out: Path
+    data: LabelledData
+    result: SearchResult
+    manifest: dict[str, Any]
+    seconds: float
+
+    def render(self) -> str:
+        cv = self.manifest["cv"]
+        params = ", ".join(f"{k}={v}" for k, v in self.manifest["params"].items())
+        counts = ", ".join(f"{k} {v}" for k, v in self.data.label_counts.items())
+        lines = [
+            f"trained on {len(self.data)} sentences from {self.data.n_groups} articles ({counts})",
+            f"{cv['folds']}-fold CV grouped by {cv['group_column'] or 'row'}, seed {cv['seed']}, "
+            f"{cv['n_candidates']} candidates (grid {cv['grid']}), {self.seconds:.1f} s",
+            "",
+            *scores_table(cv),
+        ]
+        if cv["ablation"]:
+            lines += ["", *ablation_lines(cv["ablation"])]
+        lines += [
+            "",
+            f"chosen: {params}",
+            f"wrote {self.out}/ (model.joblib sha256 {self.manifest['sha256'][:12]}…, manifest.json, MODEL_CARD.md)",
+        ]
+        return "\n".join(lines)
+
+
+def train_model(
+    data: str | Path,
+    out: str | Path,
+    *,
+    text_column: str = DEFAULT_TEXT_COLUMN,
+    label_column: str = DEFAULT_LABEL_COLUMN,
+    group_column: str | None = DEFAULT_GROUP_COLUMN,
+    id_column: str | None = DEFAULT_ID_COLUMN,
+    folds: int = 5,
+    seed: int = 0,
+    grid: str = "default",
+    force: bool = False,
+    name: str | None = None,
+    n_jobs: int = -1,
+    progress: bool = True,
+) -> TrainOutcome:
+    """Train with a grouped-CV grid search and write the model folder ``out``."""
+    if grid not in GRIDS:
+        raise InputError(f"--grid {grid!r} is not one of {', '.join(GRIDS)}")
+    # Refuse an existing folder before minutes of training, and again when writing.
+    check_out(out, force)
+    labelled = load_labelled(
+        data,
+        text_column=text_column,
+        label_column=label_column,
+        group_column=group_column,
+        id_column=id_column,
+    )
+    check_trainable(labelled, folds)
+    start = time.perf_counter()
+    result = grid_search(
+        labelled, GRIDS[grid], n_folds=folds, seed=seed, n_jobs=n_jobs, progress=progress
+    )
+    seconds = time.perf_counter() - start
+    manifest = save_model(result, labelled, out, force=force, name=name, grid_name=grid)
+    return TrainOutcome(
+        out=Path(out), data=labelled, result=result, manifest=manifest, seconds=seconds
+    )
