@@ -1,0 +1,168 @@
+"""`claimkit studio start|stop|status` and `claimkit annotate push|pull`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+FORMATTER = argparse.RawDescriptionHelpFormatter
+
+
+def _connection_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("server (default: the local server of `claimkit studio start`)")
+    group.add_argument("--url", help="Label Studio URL (env LABEL_STUDIO_URL)")
+    group.add_argument("--api-key", help="API token or Personal Access Token (env LABEL_STUDIO_API_KEY)")
+    group.add_argument("--data-dir", help="local server data folder (default: .claimkit/studio)")
+
+
+# -- studio ----------------------------------------------------------------------------------------
+def _studio_start(args: argparse.Namespace) -> int:
+    from annotate import studio
+
+    state = studio.start(args.data_dir, port=args.port)
+    verb = "already running" if state.reused else "started"
+    print(f"Label Studio {verb} at {state.url} (pid {state.pid}, data {state.data_dir})")
+    print(f"login:    {state.username} / {state.password}")
+    print(f"token:    {state.token}")
+    print(f"stop it:  claimkit studio stop{_dd(args)}")
+    return 0
+
+
+def _studio_stop(args: argparse.Namespace) -> int:
+    from annotate import studio
+
+    state = studio.stop(args.data_dir)
+    if state is None:
+        print(f"no Label Studio running for {studio.data_dir_of(args.data_dir)}")
+        return 1
+    print(f"stopped Label Studio at {state.url} (pid {state.pid})")
+    return 0
+
+
+def _studio_status(args: argparse.Namespace) -> int:
+    from annotate import studio
+
+    running, state = studio.status(args.data_dir)
+    if state is None or not running:
+        print(f"not running (data dir {studio.data_dir_of(args.data_dir)}); start: claimkit studio start")
+        return 1
+    print(f"running at {state.url} (pid {state.pid}, data {state.data_dir})")
+    print(f"login:    {state.username} / {state.password}")
+    print(f"token:    {state.token}")
+    return 0
+
+
+def _dd(args: argparse.Namespace) -> str:
+    return f" --data-dir {args.data_dir}" if args.data_dir else ""
+
+
+# -- annotate --------------------------------------------------------------------------------------
+def _push(args: argparse.Namespace) -> int:
+    from annotate.push import push
+
+    result = push(
+        args.dataset,
+        args.project,
+        predictions=args.predictions,
+        select=args.select,
+        limit=args.limit,
+        seed=args.seed,
+        with_labels=args.with_labels,
+        annotator=args.annotator,
+        to_file=args.to_file,
+        batch_size=args.batch_size,
+        url=args.url,
+        api_key=args.api_key,
+        data_dir=args.data_dir,
+        progress=not args.quiet,
+    )
+    print(result.summary())
+    return 0
+
+
+def _pull(args: argparse.Namespace) -> int:
+    from annotate.pull import pull
+
+    result = pull(
+        args.out,
+        args.project,
+        from_file=args.from_file,
+        url=args.url,
+        api_key=args.api_key,
+        data_dir=args.data_dir,
+    )
+    print(result.summary())
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add the `studio` and `annotate` commands."""
+    from annotate.push import BATCH_SIZE, DEFAULT_PROJECT
+
+    studio_p = subparsers.add_parser(
+        "studio",
+        help="run a local Label Studio server",
+        description="Run Label Studio on 127.0.0.1 with its data in a folder of the working directory "
+        "(needs: pip install 'claimkit[server]'). The first start creates the admin user and an API "
+        "token, with no prompts; both are printed and kept in <data-dir>/claimkit-server.json.",
+        formatter_class=FORMATTER,
+    )
+    studio_sub = studio_p.add_subparsers(dest="studio_command", metavar="ACTION", required=True)
+    for name, func, text in (
+        ("start", _studio_start, "start the server (or reuse the running one) and print URL, login, token"),
+        ("stop", _studio_stop, "stop the server by its recorded PID"),
+        ("status", _studio_status, "say whether the server runs (exit 0) or not (exit 1)"),
+    ):
+        sub = studio_sub.add_parser(name, help=text, description=text)
+        sub.add_argument("--data-dir", help="data folder (default: .claimkit/studio)")
+        if name == "start":
+            sub.add_argument("--port", type=int, help="port (default: 8080 if free, else a free one)")
+        sub.set_defaults(func=func)
+
+    annotate_p = subparsers.add_parser(
+        "annotate",
+        help="push sentences to Label Studio, pull labels back",
+        description="Send sentences to Label Studio as tasks and bring the labels back as a dataset.",
+        formatter_class=FORMATTER,
+    )
+    sub = annotate_p.add_subparsers(dest="annotate_command", metavar="ACTION", required=True)
+
+    push_p = sub.add_parser(
+        "push",
+        help="create/find the project and import the sentences it lacks",
+        description="Create (or find by title) the labelling project and import the sentences of DATASET "
+        "that are not in it yet (by sentence_id), in batches. Safe to re-run, also after an interrupt.",
+        epilog="examples:\n"
+        "  claimkit annotate push out/sentences\n"
+        "  claimkit annotate push out/sentences --predictions models/default --select uncertain --limit 50\n"
+        "  claimkit annotate push out/sentences --with-labels old.jsonl --annotator ann@example.com\n"
+        "  claimkit annotate push out/sentences --to-file tasks.json",
+        formatter_class=FORMATTER,
+    )
+    push_p.add_argument("dataset", help="sentence dataset written by `claimkit ingest`")
+    push_p.add_argument("--project", default=DEFAULT_PROJECT, help=f"project title (default: {DEFAULT_PROJECT!r})")
+    push_p.add_argument("--predictions", metavar="MODEL_DIR", help="attach this model's label + score as pre-annotations")
+    push_p.add_argument("--select", choices=["uncertain", "random"], help="which sentences --limit keeps (uncertain: least sure first)")
+    push_p.add_argument("--limit", type=int, help="push at most N new sentences")
+    push_p.add_argument("--seed", type=int, default=0, help="seed for --select random (default 0)")
+    push_p.add_argument("--with-labels", metavar="FILE", help="JSONL/CSV with sentence_id,label to import as annotations")
+    push_p.add_argument("--annotator", metavar="EMAIL", help="who the --with-labels annotations are credited to")
+    push_p.add_argument("--to-file", metavar="FILE", help="write a Label Studio import file instead of pushing")
+    push_p.add_argument("--batch-size", type=int, default=BATCH_SIZE, help=f"tasks per request (default {BATCH_SIZE})")
+    push_p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _connection_args(push_p)
+    push_p.set_defaults(func=_push)
+
+    pull_p = sub.add_parser(
+        "pull",
+        help="export the annotations and write the labelled dataset",
+        description="Export every annotation (or read a Label Studio JSON export with --from-file), resolve "
+        "one gold label per sentence, measure agreement, and write OUT atomically: dataset/, "
+        "sentences.jsonl, annotations.jsonl, review.jsonl, agreement.json, provenance.json, export.json.",
+        formatter_class=FORMATTER,
+    )
+    pull_p.add_argument("--project", default=DEFAULT_PROJECT, help=f"project title (default: {DEFAULT_PROJECT!r})")
+    pull_p.add_argument("--out", required=True, help="output folder (replaced atomically)")
+    pull_p.add_argument("--from-file", metavar="EXPORT_JSON", help="a Label Studio JSON export instead of the server")
+    _connection_args(pull_p)
+    pull_p.set_defaults(func=_pull)

@@ -1,0 +1,338 @@
+"""Push sentences to Label Studio as tasks: idempotent by sentence_id, in batches, optionally with
+pre-annotations from a model, an active-learning selection, or labels that already exist elsewhere."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from claimkit.errors import InputError
+from claimkit.labels import LABELS
+
+from . import interface
+
+DEFAULT_PROJECT = "claimkit sentences"
+BATCH_SIZE = 500
+# Task data: everything `pull` needs to rebuild the sentence row without the original dataset.
+TASK_FIELDS: dict[str, Any] = {
+    "sentence_id": "",
+    "article_id": "",
+    "index": -1,
+    "text": "",
+    "start": -1,
+    "end": -1,
+    "context_before": "",
+    "context_after": "",
+    "title": "",
+    "source": "",
+}
+SELECT_CHOICES = ("uncertain", "random")
+
+
+@dataclass
+class PushResult:
+    """What a push did."""
+
+    project: str
+    project_id: int | None = None
+    created: bool = False
+    url: str = ""
+    n_input: int = 0
+    n_already: int = 0
+    n_selected: int = 0
+    n_imported: int = 0
+    n_predictions: int = 0
+    n_annotations: int = 0
+    n_annotations_added: int = 0
+    to_file: str | None = None
+    model_version: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if self.to_file:
+            head = f"wrote {self.n_selected} tasks to {self.to_file} (import them in the Label Studio UI)"
+        else:
+            state = "created" if self.created else "existing"
+            head = (
+                f"project {self.project!r} ({state}, id {self.project_id}): imported {self.n_imported} "
+                f"new tasks, {self.n_already} of {self.n_input} sentences were already there"
+            )
+        parts = [head]
+        if self.model_version:
+            parts.append(f"pre-annotations: {self.n_predictions} from {self.model_version}")
+        if self.n_annotations or self.n_annotations_added:
+            parts.append(
+                f"annotations: {self.n_annotations} with new tasks, "
+                f"{self.n_annotations_added} added to existing tasks"
+            )
+        if self.url and self.project_id is not None:
+            parts.append(f"open {self.url}/projects/{self.project_id}/data")
+        return "\n".join(parts + self.notes)
+
+
+def load_sentences(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Sentence rows from an `ingest` output (or any table with sentence_id + text), one per id."""
+    from claimkit.datafiles import load_table
+
+    table = load_table(path)
+    missing = {"sentence_id", "text"} - set(table.column_names)
+    if missing:
+        raise InputError(
+            f"{path}: missing column(s) {sorted(missing)}; give the folder `claimkit ingest` wrote"
+        )
+    rows: dict[str, dict[str, Any]] = {}
+    for record in table:
+        row = {name: record.get(name, default) for name, default in TASK_FIELDS.items()}
+        for name, default in TASK_FIELDS.items():
+            if row[name] is None:
+                row[name] = default
+        row["sentence_id"] = str(row["sentence_id"])
+        rows.setdefault(row["sentence_id"], row)  # duplicate ids: the first one wins
+    if not rows:
+        raise InputError(f"{path}: the dataset has no sentences")
+    return list(rows.values())
+
+
+def read_labels(path: str | os.PathLike[str]) -> dict[str, str]:
+    """sentence_id -> label from a JSONL or CSV file with columns sentence_id and label."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such labels file (expected JSONL or CSV with sentence_id,label)")
+    records: list[dict[str, Any]] = []
+    if path.suffix.lower() == ".csv":
+        with path.open(newline="", encoding="utf-8") as handle:
+            records = list(csv.DictReader(handle))
+    else:
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip():
+                try:
+                    records.append(json.loads(line))
+                except ValueError as exc:
+                    raise InputError(f"{path}:{n}: not valid JSON ({exc})") from None
+    labels: dict[str, str] = {}
+    for n, record in enumerate(records, 1):
+        sid, label = record.get("sentence_id"), record.get("label")
+        if not sid or not label:
+            raise InputError(f"{path}: record {n} lacks sentence_id or label (found {sorted(record)})")
+        if label not in LABELS:
+            raise InputError(f"{path}: record {n} has label {label!r}; expected one of {list(LABELS)}")
+        labels[str(sid)] = str(label)
+    return labels
+
+
+def make_task(
+    row: dict[str, Any],
+    prediction: dict[str, Any] | None = None,
+    label: str | None = None,
+    annotator: str | None = None,
+) -> dict[str, Any]:
+    """One Label Studio import item."""
+    task: dict[str, Any] = {"data": {name: row.get(name, d) for name, d in TASK_FIELDS.items()}}
+    if prediction is not None:
+        task["predictions"] = [prediction]
+    if label is not None:
+        task["annotations"] = [
+            {"result": interface.choice_result(label), "completed_by": {"email": annotator}}
+        ]
+    return task
+
+
+def _predict(model: Any, rows: Sequence[dict[str, Any]]) -> list[Any]:
+    return list(model.predict([r["text"] for r in rows])) if rows else []
+
+
+def _load_model(model_dir: str | os.PathLike[str] | None) -> Any:
+    from models import load  # lazily: scikit-learn is heavy and unneeded for a plain push
+
+    return load(model_dir)
+
+
+def select_rows(
+    rows: list[dict[str, Any]],
+    select: str | None,
+    limit: int | None,
+    seed: int = 0,
+    scores: Sequence[float] | None = None,
+) -> list[int]:
+    """Indices of the rows to push: the `limit` least certain / random / first ones."""
+    order = list(range(len(rows)))
+    if select == "uncertain":
+        if scores is None:
+            raise AssertionError("uncertain selection needs model scores")
+        # least confident first; the sentence id breaks ties so the choice is reproducible
+        order.sort(key=lambda i: (scores[i], rows[i]["sentence_id"]))
+    elif select == "random":
+        random.Random(seed).shuffle(order)
+    if limit is not None:
+        order = order[:limit]
+    return order if select else sorted(order)
+
+
+def push(
+    dataset: str | os.PathLike[str],
+    project: str = DEFAULT_PROJECT,
+    *,
+    predictions: str | os.PathLike[str] | None = None,
+    select: str | None = None,
+    limit: int | None = None,
+    seed: int = 0,
+    with_labels: str | os.PathLike[str] | None = None,
+    annotator: str | None = None,
+    to_file: str | os.PathLike[str] | None = None,
+    batch_size: int = BATCH_SIZE,
+    url: str | None = None,
+    api_key: str | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    progress: bool = True,
+) -> PushResult:
+    """Import the sentences of `dataset` that the project lacks (by sentence_id) as tasks."""
+    if select is not None and select not in SELECT_CHOICES:
+        raise InputError(f"--select {select!r}: use one of {list(SELECT_CHOICES)}")
+    if limit is not None and limit < 1:
+        raise InputError(f"--limit {limit}: must be at least 1")
+    if batch_size < 1:
+        raise InputError(f"--batch-size {batch_size}: must be at least 1")
+    if with_labels is not None and not annotator:
+        raise InputError("--with-labels needs --annotator EMAIL (who the labels are credited to)")
+    if not Path(dataset).exists():
+        raise InputError(f"{dataset}: no such sentence dataset; run `claimkit ingest ... --out {dataset}`")
+    rows = load_sentences(dataset)
+    labels = read_labels(with_labels) if with_labels is not None else {}
+    unknown = sorted(set(labels) - {r["sentence_id"] for r in rows})
+    if unknown:
+        raise InputError(
+            f"{with_labels}: {len(unknown)} sentence_id(s) are not in {dataset} (e.g. {unknown[0]!r})"
+        )
+    result = PushResult(project=project, n_input=len(rows))
+
+    studio = None
+    existing: dict[str, Any] = {}
+    if to_file is None:
+        from .client import connect
+
+        studio = connect(url, api_key, data_dir)
+        proj, result.created = studio.ensure_project(project)
+        result.project_id, result.url = proj.id, studio.conn.url
+        include = "id,data,annotators" if labels else "id,data"
+        existing = {
+            str((t.data or {}).get("sentence_id")): t
+            for t in studio.iter_tasks(proj.id, include=include)
+        }
+    candidates = [r for r in rows if r["sentence_id"] not in existing]
+    result.n_already = len(rows) - len(candidates)
+
+    model = None
+    if predictions is not None or select == "uncertain":
+        model = _load_model(predictions)
+    preds = _predict(model, candidates) if model is not None else []
+    scores = [max(p.probabilities.values()) for p in preds] if preds else None
+    chosen = [candidates[i] for i in select_rows(candidates, select, limit, seed, scores)]
+    chosen_preds = (
+        {candidates[i]["sentence_id"]: preds[i] for i in range(len(candidates))}
+        if predictions is not None
+        else {}
+    )
+    result.n_selected = len(chosen)
+
+    user_id = -1
+    if labels and studio is not None:
+        user_id = studio.ensure_user(str(annotator))
+    tasks = []
+    for row in chosen:
+        prediction = None
+        pred = chosen_preds.get(row["sentence_id"])
+        if pred is not None and model is not None:
+            prediction = {
+                "model_version": model.model_version,
+                "score": round(float(pred.probabilities[pred.label]), 4),
+                "result": interface.choice_result(pred.label),
+            }
+        label = labels.get(row["sentence_id"])
+        tasks.append(make_task(row, prediction, label, annotator))
+    if model is not None and predictions is not None:
+        result.model_version = model.model_version
+        result.n_predictions = sum("predictions" in t for t in tasks)
+    result.n_annotations = sum("annotations" in t for t in tasks)
+
+    if to_file is not None:
+        from claimkit.datafiles import atomic_file
+
+        with atomic_file(to_file) as handle:
+            json.dump(tasks, handle, ensure_ascii=False, indent=1)
+        result.to_file = str(to_file)
+        return result
+
+    assert studio is not None and result.project_id is not None
+    result.n_imported = _import_batches(studio, result.project_id, tasks, batch_size, progress)
+    if labels:
+        result.n_annotations_added = _annotate_existing(
+            studio, existing, labels, annotator or "", user_id, progress
+        )
+    return result
+
+
+def _import_batches(studio: Any, project_id: int, tasks: list[dict[str, Any]], size: int, progress: bool) -> int:
+    """Import in batches; a retried batch first drops tasks the server already has."""
+    from tqdm import tqdm
+
+    imported = 0
+    with tqdm(total=len(tasks), unit="task", desc="push", file=sys.stderr, disable=None if progress else True) as bar:
+        for start in range(0, len(tasks), size):
+            batch = tasks[start : start + size]
+
+            def drop_present(batch: list[dict[str, Any]] = batch) -> None:
+                # a timed-out request may have been committed: never import a sentence twice
+                present = {str((t.data or {}).get("sentence_id")) for t in studio.iter_tasks(project_id)}
+                batch[:] = [t for t in batch if t["data"]["sentence_id"] not in present]
+
+            def send(batch: list[dict[str, Any]] = batch) -> int:
+                if not batch:
+                    return 0
+                reply = studio.ls.projects.import_tasks(id=project_id, request=batch)
+                return int(reply.task_count or 0)
+
+            n = len(batch)
+            imported += studio.call("importing tasks", send, before_retry=drop_present)
+            bar.update(n)
+    return imported
+
+
+def _annotate_existing(
+    studio: Any,
+    existing: dict[str, Any],
+    labels: dict[str, str],
+    annotator: str,
+    user_id: int,
+    progress: bool,
+) -> int:
+    """Add the annotator's label to tasks already in the project, unless they annotated it already."""
+    from tqdm import tqdm
+
+    todo = [
+        (existing[sid].id, label)
+        for sid, label in labels.items()
+        if sid in existing and user_id not in _annotator_ids(existing[sid])
+    ]
+    for task_id, label in tqdm(todo, unit="annotation", desc="annotate", file=sys.stderr, disable=None if progress else True):
+        studio.call(
+            f"adding {annotator}'s annotation to task {task_id}",
+            studio.ls.annotations.create,
+            id=task_id,
+            result=interface.choice_result(label),
+            completed_by=user_id,
+        )
+    return len(todo)
+
+
+def _annotator_ids(task: Any) -> set[int]:
+    ids = set()
+    for item in task.annotators or []:
+        ids.add(int(item["id"] if isinstance(item, dict) else item))
+    return ids

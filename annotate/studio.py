@@ -1,0 +1,263 @@
+"""The embedded local Label Studio server: start, stop, status.
+
+Data (SQLite, uploads, exports, the SECRET_KEY in ``.env``) live in one folder of the working directory,
+default ``.claimkit/studio/``; ``claimkit-server.json`` in it records URL, PID, login and API token.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from claimkit.errors import StudioError
+
+DEFAULT_DATA_DIR = Path(".claimkit") / "studio"
+DEFAULT_PORT = 8080
+STATE_FILE = "claimkit-server.json"
+LOG_FILE = "server.log"
+ADMIN_EMAIL = "admin@claimkit.local"
+HOST = "127.0.0.1"
+# The first start runs all migrations (~30-40 s on 2 cores); restarts take ~5 s.
+START_TIMEOUT = 240.0
+
+
+@dataclass
+class ServerState:
+    """What `studio start` recorded about the local server."""
+
+    data_dir: str
+    url: str
+    port: int
+    pid: int | None
+    username: str
+    password: str
+    token: str
+    log: str
+    started: float = 0.0
+    reused: bool = field(default=False, compare=False)
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("reused")
+        return data
+
+
+def data_dir_of(data_dir: str | os.PathLike[str] | None) -> Path:
+    """The server's data folder as an absolute path (default `.claimkit/studio/` in the CWD)."""
+    return Path(data_dir if data_dir is not None else DEFAULT_DATA_DIR).expanduser().resolve()
+
+
+def state_path(data_dir: str | os.PathLike[str] | None = None) -> Path:
+    return data_dir_of(data_dir) / STATE_FILE
+
+
+def read_state(data_dir: str | os.PathLike[str] | None = None) -> ServerState | None:
+    """The recorded state, or None when the server was never started in this folder."""
+    path = state_path(data_dir)
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return ServerState(**data)
+    except (ValueError, TypeError) as exc:
+        raise StudioError(f"{path} is damaged ({exc}): delete it and run `claimkit studio start`") from exc
+
+
+def _write_state(state: ServerState) -> None:
+    path = Path(state.data_dir) / STATE_FILE
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(state.as_json(), indent=2) + "\n", encoding="utf-8")
+    os.chmod(tmp, 0o600)  # it holds the admin password and token
+    os.replace(tmp, path)
+
+
+def label_studio_executable() -> Path:
+    """The `label-studio` script of the server extra, next to this Python interpreter."""
+    exe = Path(sys.executable).parent / "label-studio"
+    if not exe.is_file():
+        raise StudioError(
+            "the Label Studio server is not installed in this environment "
+            f"({exe} not found): pip install 'claimkit[server]'"
+        )
+    return exe
+
+
+def server_env(data_dir: Path, state: ServerState | None = None) -> dict[str, str]:
+    """Environment for any `label-studio` call: data in `data_dir`, no outbound calls."""
+    env = dict(os.environ)
+    # get_env(NAME) also reads bare NAME: a stray USERNAME/PASSWORD/PORT/HOST must not leak in.
+    for name in ("USERNAME", "PASSWORD", "PORT", "HOST", "USER_TOKEN", "DATA_DIR"):
+        env.pop(name, None)
+    env.update(
+        LABEL_STUDIO_BASE_DATA_DIR=str(data_dir),
+        SENTRY_DSN="",
+        FRONTEND_SENTRY_DSN="",
+        LATEST_VERSION_CHECK="false",
+        COLLECT_ANALYTICS="false",
+        # Read only when the organization is created, i.e. on the very first start.
+        LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN="true",
+    )
+    if state is not None:
+        env.update(
+            LABEL_STUDIO_USERNAME=state.username,
+            LABEL_STUDIO_PASSWORD=state.password,
+            LABEL_STUDIO_USER_TOKEN=state.token,
+        )
+    return env
+
+
+def health(url: str, timeout: float = 2.0) -> bool:
+    """True when the server at `url` answers /health."""
+    try:
+        with urllib.request.urlopen(url.rstrip("/") + "/health", timeout=timeout) as resp:
+            return bool(resp.status == 200)
+    except (OSError, urllib.error.URLError, ValueError):
+        return False
+
+
+def pid_alive(pid: int | None) -> bool:
+    """True when `pid` is a running label-studio process (not a recycled PID of something else)."""
+    if not pid:
+        return False
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+    return b"label-studio" in cmdline or b"label_studio" in cmdline
+
+
+def port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def status(data_dir: str | os.PathLike[str] | None = None) -> tuple[bool, ServerState | None]:
+    """(running, state): running means the recorded PID lives and /health answers."""
+    state = read_state(data_dir)
+    if state is None:
+        return False, None
+    return (pid_alive(state.pid) and health(state.url)), state
+
+
+def start(
+    data_dir: str | os.PathLike[str] | None = None,
+    port: int | None = None,
+    timeout: float = START_TIMEOUT,
+) -> ServerState:
+    """Start the local server (or reuse the running one) and wait until it answers."""
+    folder = data_dir_of(data_dir)
+    running, old = status(folder)
+    if running and old is not None:
+        old.reused = True
+        return old
+    exe = label_studio_executable()
+    folder.mkdir(parents=True, exist_ok=True)
+    if port is None:
+        port = old.port if old and port_free(old.port) else DEFAULT_PORT
+        if not port_free(port):
+            port = free_port()
+    elif not port_free(port):
+        raise StudioError(f"port {port} on {HOST} is in use: pass another --port or omit it")
+    state = ServerState(
+        data_dir=str(folder),
+        url=f"http://{HOST}:{port}",
+        port=port,
+        pid=None,
+        # Credentials are made once per data folder and kept: the database holds the same ones.
+        username=old.username if old else ADMIN_EMAIL,
+        password=old.password if old else secrets.token_urlsafe(12),
+        token=old.token if old else secrets.token_hex(20),
+        log=str(folder / LOG_FILE),
+    )
+    cmd = [str(exe), "start", "--no-browser", "--internal-host", HOST, "--port", str(port)]
+    cmd += ["--data-dir", str(folder)]
+    with open(state.log, "ab") as log:
+        proc = subprocess.Popen(
+            cmd,
+            env=server_env(folder, state),
+            cwd=folder,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # survives the CLI; its own group so Ctrl-C here leaves it be
+        )
+    state.pid = proc.pid
+    state.started = time.time()
+    _write_state(state)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise StudioError(
+                f"Label Studio exited with code {proc.returncode} while starting: see {state.log}"
+                f" ({_last_line(state.log)})"
+            )
+        if health(state.url, timeout=1.0):
+            return state
+        time.sleep(0.3)
+    _terminate(proc.pid)
+    raise StudioError(f"Label Studio did not answer on {state.url} within {timeout:.0f} s: see {state.log}")
+
+
+def _last_line(path: str) -> str:
+    with contextlib.suppress(OSError):
+        lines = [ln for ln in Path(path).read_text(errors="replace").splitlines() if ln.strip()]
+        if lines:
+            return lines[-1].strip()[:200]
+    return "no output"
+
+
+def _terminate(pid: int, timeout: float = 15.0) -> None:
+    # SIGTERM: SIGINT is ignored by a server started in the background by a non-interactive shell.
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reap it when it is our own child
+        if not pid_alive(pid):
+            return
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def stop(data_dir: str | os.PathLike[str] | None = None) -> ServerState | None:
+    """Stop the server recorded in `data_dir` by its PID; returns its state (None if none ran)."""
+    state = read_state(data_dir)
+    if state is None or not pid_alive(state.pid):
+        if state is not None and state.pid:
+            state.pid = None
+            _write_state(state)
+        return None
+    assert state.pid is not None
+    _terminate(state.pid)
+    stopped = ServerState(**state.as_json())
+    state.pid = None
+    _write_state(state)
+    return stopped
