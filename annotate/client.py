@@ -115,7 +115,7 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, httpx.TimeoutException | httpx.RemoteProtocolError | httpx.ReadError):
         return True
     if isinstance(exc, httpx.ConnectError):
-        return True  # the server may be restarting; a dead one fails after the backoff
+        return False  # refused at once: a stopped server; waiting would only delay the message
     return getattr(exc, "status_code", None) in TRANSIENT_STATUS
 
 

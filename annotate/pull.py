@@ -1,0 +1,377 @@
+"""Pull annotations back: parse a Label Studio export (API or UI file, same code), resolve gold labels,
+measure agreement, and write the labelled dataset atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from claimkit.errors import DataError, InputError
+from claimkit.labels import LABELS
+
+from . import interface
+from .agreement import agreement_report
+from .push import DEFAULT_PROJECT, TASK_FIELDS
+from .resolve import GROUND_TRUTH, SINGLE, TIE, Vote, latest_per_annotator, resolve
+
+EXPORT_FILE = "export.json"
+PROVENANCE_FILE = "provenance.json"
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """One annotation as exported (cancelled ones included, flagged)."""
+
+    sentence_id: str
+    task_id: int | None
+    annotation_id: int | None
+    annotator: str
+    label: str | None
+    cancelled: bool
+    ground_truth: bool
+    created_at: str
+    updated_at: str
+    lead_time: float | None
+
+
+@dataclass
+class Parsed:
+    """An export as sentences (task data by sentence_id) and annotations."""
+
+    sentences: dict[str, dict[str, Any]]
+    annotations: list[Annotation]
+    format: str
+
+
+def _annotator(value: Any, users: Mapping[int, str]) -> str:
+    if isinstance(value, dict):
+        uid = value.get("id")
+        return str(value.get("email") or users.get(int(uid), f"user-{uid}") if uid is not None else "unknown")
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        return users.get(int(value), f"user-{value}")
+    return str(value) if value not in (None, "") else "unknown"
+
+
+def _label_of(result: Any) -> str | None:
+    """The chosen label of an annotation's `result` (claimkit's control first, else any choices)."""
+    items = [r for r in result or [] if isinstance(r, dict) and r.get("type") == "choices"]
+    items.sort(key=lambda r: r.get("from_name") != interface.FROM_NAME)
+    for item in items:
+        choices = (item.get("value") or {}).get("choices") or []
+        if choices:
+            return str(choices[0])
+    return None
+
+
+def _sentence_row(data: Mapping[str, Any], task_id: Any) -> dict[str, Any]:
+    row = {name: data.get(name, default) for name, default in TASK_FIELDS.items()}
+    for name, default in TASK_FIELDS.items():
+        if row[name] is None:
+            row[name] = default
+    if not row["sentence_id"]:
+        row["sentence_id"] = f"task-{task_id}"  # a task made outside claimkit
+    row["sentence_id"] = str(row["sentence_id"])
+    return row
+
+
+def parse_export(tasks: Any, users: Mapping[int, str] | None = None, source: str = "export") -> Parsed:
+    """Parse a Label Studio JSON export (list of tasks) or JSON_MIN export (one row per annotation)."""
+    users = users or {}
+    if not isinstance(tasks, list):
+        raise InputError(f"{source}: not a Label Studio JSON export (expected a list of tasks)")
+    sentences: dict[str, dict[str, Any]] = {}
+    annotations: list[Annotation] = []
+    is_full = any(isinstance(t, dict) and ("data" in t or "annotations" in t) for t in tasks)
+    for n, task in enumerate(tasks):
+        if not isinstance(task, dict):
+            raise InputError(f"{source}: item {n} is not a task object")
+        if is_full:
+            data = task.get("data") or {}
+            row = _sentence_row(data, task.get("id"))
+            sentences.setdefault(row["sentence_id"], row)
+            for ann in task.get("annotations") or []:
+                annotations.append(
+                    Annotation(
+                        sentence_id=row["sentence_id"],
+                        task_id=task.get("id"),
+                        annotation_id=ann.get("id"),
+                        annotator=_annotator(ann.get("completed_by"), users),
+                        label=_label_of(ann.get("result")),
+                        cancelled=bool(ann.get("was_cancelled")),
+                        ground_truth=bool(ann.get("ground_truth")),
+                        created_at=str(ann.get("created_at") or ""),
+                        updated_at=str(ann.get("updated_at") or ann.get("created_at") or ""),
+                        lead_time=ann.get("lead_time"),
+                    )
+                )
+        else:  # JSON_MIN: data flattened, the choice under the control's name; cancelled rows absent
+            row = _sentence_row(task, task.get("id"))
+            sentences.setdefault(row["sentence_id"], row)
+            if task.get("annotation_id") is None and task.get("annotator") is None:
+                continue  # a task with no annotation
+            label = task.get(interface.FROM_NAME)
+            annotations.append(
+                Annotation(
+                    sentence_id=row["sentence_id"],
+                    task_id=task.get("id"),
+                    annotation_id=task.get("annotation_id"),
+                    annotator=_annotator(task.get("annotator"), users),
+                    label=str(label) if label else None,
+                    cancelled=False,
+                    ground_truth=False,
+                    created_at=str(task.get("created_at") or ""),
+                    updated_at=str(task.get("updated_at") or task.get("created_at") or ""),
+                    lead_time=task.get("lead_time"),
+                )
+            )
+    return Parsed(sentences, annotations, "JSON" if is_full else "JSON_MIN")
+
+
+@dataclass
+class PullResult:
+    """What a pull produced."""
+
+    out: str
+    counts: dict[str, Any] = field(default_factory=dict)
+    label_counts: dict[str, int] = field(default_factory=dict)
+    agreement: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        c = self.counts
+        lines = [
+            f"tasks {c['tasks']}, annotated {c['annotated']}, skipped {c['skipped']}, "
+            f"agreed {c['agreed']} (single annotator {c['single']}), disagreed {c['disagreed']}, "
+            f"unresolved {c['unresolved']}, gold {c['gold']}",
+            "labels: " + ", ".join(f"{k} {v}" for k, v in self.label_counts.items()),
+        ]
+        alpha = self.agreement.get("krippendorff_alpha")
+        kappas = [
+            f"{' / '.join(p['annotators'])}: {p['cohen_kappa'] if p['cohen_kappa'] is not None else 'n/a'}"
+            f" on {p['n_items']}"
+            for p in self.agreement.get("pairs", [])
+        ]
+        lines.append(f"Krippendorff's alpha: {alpha if alpha is not None else 'n/a'}")
+        if kappas:
+            lines.append("Cohen's kappa: " + "; ".join(kappas))
+        lines.append(f"written: {self.out} (review: {Path(self.out) / 'review.jsonl'})")
+        return "\n".join(lines + self.notes)
+
+
+def build(parsed: Parsed) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
+    """(gold rows, review entries, agreement report, counts) from parsed annotations (pure)."""
+    by_sentence: dict[str, list[Annotation]] = {sid: [] for sid in parsed.sentences}
+    for ann in parsed.annotations:
+        by_sentence.setdefault(ann.sentence_id, []).append(ann)
+    rows, review = [], []
+    counts: Counter[str] = Counter()
+    table: dict[str, dict[str, str]] = {}
+    for sid, anns in by_sentence.items():
+        usable = [a for a in anns if not a.cancelled and a.label is not None]
+        votes = latest_per_annotator(
+            Vote(a.annotator, str(a.label), a.ground_truth, a.updated_at) for a in usable
+        )
+        counts["tasks"] += 1
+        if not votes:
+            if any(a.cancelled for a in anns):
+                counts["skipped"] += 1
+            continue
+        counts["annotated"] += 1
+        # agreement is measured on ordinary votes; a ground-truth annotation is a decision, not a vote
+        table[sid] = {v.annotator: v.label for v in votes if not v.ground_truth}
+        res = resolve(votes)
+        if res.disagreement:
+            counts["disagreed"] += 1
+        else:
+            counts["agreed"] += 1
+            counts["single"] += res.status == SINGLE
+        counts["unresolved"] += res.status == TIE
+        sentence = parsed.sentences.get(sid) or _sentence_row({"sentence_id": sid}, None)
+        if res.needs_review:
+            review.append(
+                {
+                    "sentence_id": sid,
+                    "text": sentence["text"],
+                    "context_before": sentence["context_before"],
+                    "context_after": sentence["context_after"],
+                    "status": res.status,
+                    "gold": res.gold,
+                    "resolved": res.gold is not None,
+                    "votes": [
+                        {"annotator": v.annotator, "label": v.label, "ground_truth": v.ground_truth}
+                        for v in votes
+                    ],
+                    "task_id": anns[0].task_id,
+                }
+            )
+        if res.gold is None:
+            continue
+        counts["gold"] += 1
+        counts["ground_truth"] += res.status == GROUND_TRUTH
+        rows.append(
+            {
+                **sentence,
+                "label": res.gold,
+                "annotators": [v.annotator for v in votes],
+                "annotator_labels": [v.label for v in votes],
+                "n_annotations": len(votes),
+                "gold_status": res.status,
+            }
+        )
+    for key in ("tasks", "annotated", "skipped", "agreed", "single", "disagreed", "unresolved", "gold", "ground_truth"):
+        counts.setdefault(key, 0)
+    counts["annotations"] = sum(not a.cancelled and a.label is not None for a in parsed.annotations)
+    counts["cancelled_annotations"] = sum(a.cancelled for a in parsed.annotations)
+    report = agreement_report({k: v for k, v in table.items() if v}, LABELS)
+    review.sort(key=lambda r: (r["resolved"], r["sentence_id"]))  # unresolved first
+    return rows, review, report, dict(counts)
+
+
+def _features() -> Any:
+    import datasets
+
+    string, integer = datasets.Value("string"), datasets.Value("int64")
+    spec: dict[str, Any] = {
+        name: (integer if isinstance(default, int) else string) for name, default in TASK_FIELDS.items()
+    }
+    spec.update(
+        label=string,
+        annotators=datasets.Sequence(string),
+        annotator_labels=datasets.Sequence(string),
+        n_annotations=integer,
+        gold_status=string,
+    )
+    return datasets.Features(spec)
+
+
+def write_labelled(
+    out: str | os.PathLike[str],
+    raw_export: bytes,
+    users: Mapping[int, str] | None = None,
+    provenance: Mapping[str, Any] | None = None,
+    source: str = "export",
+) -> PullResult:
+    """Parse `raw_export`, resolve, and write everything to `out` in one atomic replace."""
+    import datasets
+
+    from claimkit.datafiles import atomic_dir
+
+    try:
+        tasks = json.loads(raw_export)
+    except ValueError as exc:
+        raise InputError(f"{source}: not valid JSON ({exc}); give a Label Studio JSON export") from None
+    parsed = parse_export(tasks, users, source)
+    if not parsed.sentences:
+        raise DataError(f"{source}: the export has no tasks")
+    rows, review, report, counts = build(parsed)
+    label_counts = {label: 0 for label in LABELS}
+    for row in rows:
+        label_counts[row["label"]] = label_counts.get(row["label"], 0) + 1
+    prov = {
+        **(provenance or {}),
+        "source": source,
+        "export_format": parsed.format,
+        "export_file": EXPORT_FILE,
+        "export_sha256": hashlib.sha256(raw_export).hexdigest(),
+        "annotators": report["annotators"],
+        "users": {str(k): v for k, v in sorted((users or {}).items())},
+        "counts": counts,
+        "label_counts": label_counts,
+        "written_at": _now(),
+    }
+    from claimkit import __version__
+
+    prov.setdefault("claimkit_version", __version__)
+    features = _features()
+    info = datasets.DatasetInfo(description=json.dumps(prov, ensure_ascii=False), features=features)
+    dataset = datasets.Dataset.from_list(rows, features=features, info=info)
+    from datasets.utils import logging as ds_logging
+
+    with atomic_dir(out) as tmp:
+        bars = ds_logging.is_progress_bar_enabled()
+        ds_logging.disable_progress_bar()  # one summary line is enough for a handful of shards
+        try:
+            dataset.save_to_disk(str(tmp / "dataset"))
+        finally:
+            if bars:
+                ds_logging.enable_progress_bar()
+        _jsonl(tmp / "sentences.jsonl", rows)
+        _jsonl(tmp / "annotations.jsonl", (asdict(a) for a in parsed.annotations))
+        _jsonl(tmp / "review.jsonl", review)
+        (tmp / "agreement.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        (tmp / PROVENANCE_FILE).write_text(json.dumps(prov, indent=2) + "\n", encoding="utf-8")
+        (tmp / EXPORT_FILE).write_bytes(raw_export)
+    return PullResult(str(out), counts, label_counts, report)
+
+
+def _jsonl(path: Path, records: Any) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def rebuild(export_file: str | os.PathLike[str], out: str | os.PathLike[str], users: Mapping[int, str] | None = None) -> PullResult:
+    """Re-compute dataset + agreement from a stored export (ids -> emails from a sibling provenance.json)."""
+    path = Path(export_file)
+    if not path.is_file():
+        raise InputError(f"{path}: no such export file")
+    known: dict[int, str] = {}
+    prov: dict[str, Any] = {}
+    sibling = path.with_name(PROVENANCE_FILE)
+    if sibling.is_file():
+        prov = json.loads(sibling.read_text(encoding="utf-8"))
+        known = {int(k): v for k, v in (prov.get("users") or {}).items()}
+    known.update(users or {})
+    keep = {k: prov[k] for k in ("project", "project_id", "url", "exported_at") if k in prov}
+    return write_labelled(out, path.read_bytes(), known, {**keep, "from_file": str(path)}, str(path))
+
+
+def pull(
+    out: str | os.PathLike[str],
+    project: str = DEFAULT_PROJECT,
+    *,
+    from_file: str | os.PathLike[str] | None = None,
+    url: str | None = None,
+    api_key: str | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+) -> PullResult:
+    """Export `project` (or read `from_file`) and write the labelled dataset to `out`."""
+    from .client import connect
+
+    if from_file is not None:
+        users: dict[int, str] = {}
+        notes = []
+        try:  # user ids in a UI export become emails when a server is at hand
+            users = connect(url, api_key, data_dir).users()
+        except Exception as exc:  # noqa: BLE001 - offline is fine: ids are kept as user-<id>
+            notes.append(f"note: annotators without email are named user-<id> ({str(exc)[:120]})")
+        result = rebuild(from_file, out, users)
+        result.notes += notes if any(a.startswith("user-") for a in result.agreement["annotators"]) else []
+        return result
+    studio = connect(url, api_key, data_dir)
+    proj = studio.get_project(project)
+    exported_at = _now()
+    raw = studio.call(
+        "exporting the project",
+        lambda: b"".join(
+            studio.ls.projects.exports.download_sync(proj.id, export_type="JSON", download_all_tasks=True)
+        ),
+    )
+    provenance = {
+        "project": proj.title,
+        "project_id": proj.id,
+        "url": studio.conn.url,
+        "exported_at": exported_at,
+    }
+    return write_labelled(out, raw, studio.users(), provenance, f"{studio.conn.url} project {proj.id}")
