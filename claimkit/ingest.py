@@ -158,6 +158,7 @@ def ingest(
         detail = "; ".join(str(p) for p in report.problems[:3]) or "no input"
         raise InputError(f"nothing to write: no article could be read ({detail})")
     dataset = datasets.Dataset.from_list(records)
+    datasets.disable_progress_bars()  # our own bar already showed the work; saving is instant
     with atomic_dir(out) as tmp:
         dataset.save_to_disk(str(tmp))
     if jsonl is not None:
