@@ -71,7 +71,9 @@ def _detail(exc: Any) -> str:
     return str(body)[:300] if body else type(exc).__name__
 
 
-def studio_error(exc: BaseException, conn: Connection | None = None, what: str = "") -> StudioError:
+def studio_error(
+    exc: BaseException, conn: Connection | None = None, what: str = "", attempts: int = 1
+) -> StudioError:
     """A one-line StudioError for an SDK/httpx exception."""
     import httpx
 
@@ -83,7 +85,7 @@ def studio_error(exc: BaseException, conn: Connection | None = None, what: str =
         hint = "run `claimkit studio start`" if conn is None or conn.local else "check --url"
         return StudioError(f"cannot reach Label Studio at {where}{doing}: is it running? ({hint})")
     if isinstance(exc, httpx.TimeoutException):
-        return StudioError(f"Label Studio at {where} timed out{doing} after {RETRIES + 1} attempts")
+        return StudioError(f"Label Studio at {where} timed out{doing} after {attempts} attempt(s)")
     if isinstance(exc, httpx.HTTPError):
         return StudioError(f"HTTP error talking to {where}{doing}: {exc}")
     status = getattr(exc, "status_code", None)
@@ -147,7 +149,7 @@ class Studio:
                 raise
             except Exception as exc:
                 if attempt == self.retries or not is_transient(exc):
-                    raise studio_error(exc, self.conn, what) from exc
+                    raise studio_error(exc, self.conn, what, attempt + 1) from exc
                 time.sleep(BACKOFF * 2**attempt * (0.75 + random.random() / 2))
                 if before_retry is not None:
                     before_retry()

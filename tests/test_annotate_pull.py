@@ -1,0 +1,115 @@
+"""Parsing exports, resolving and writing the labelled output (no server)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from annotate import pull as pull_mod
+from annotate.interface import choice_result
+from annotate.pull import parse_export, rebuild, write_labelled
+from claimkit.errors import InputError
+
+USERS = {1: "admin@x.org", 2: "ann1@x.org", 3: "ann2@x.org"}
+
+
+def ann(uid, label=None, *, cancelled=False, truth=False, when="2026-11-22T10:00:00Z"):
+    return {
+        "id": uid * 100,
+        "completed_by": uid,
+        "result": choice_result(label) if label else [],
+        "was_cancelled": cancelled,
+        "ground_truth": truth,
+        "created_at": when,
+        "updated_at": when,
+        "lead_time": 2.5,
+    }
+
+
+def task(n, *anns):
+    data = {"text": f"Sentence {n}.", "sentence_id": f"s{n}", "article_id": "a", "index": n,
+            "context_before": "", "context_after": "", "start": 0, "end": 10, "title": "T", "source": "x"}
+    return {"id": n, "data": data, "annotations": list(anns), "predictions": []}
+
+
+EXPORT = [
+    task(0, ann(2, "opinion"), ann(3, "opinion")),
+    task(1, ann(2, "confirmed"), ann(3, "speculative")),  # tie
+    task(2, ann(2, "attributed"), ann(3, "confirmed"), ann(1, "attributed")),  # majority
+    task(3, ann(2, cancelled=True)),  # skipped
+    task(4, ann(2, "opinion"), ann(3, "attributed"), ann(1, "speculative", truth=True)),  # ground truth
+    task(5),  # not annotated
+]
+
+
+def test_gold_review_and_counts(tmp_path: Path):
+    result = write_labelled(tmp_path / "out", json.dumps(EXPORT).encode(), USERS)
+    rows = [json.loads(line) for line in (tmp_path / "out" / "sentences.jsonl").open()]
+    assert {r["sentence_id"]: r["label"] for r in rows} == {
+        "s0": "opinion", "s2": "attributed", "s4": "speculative"}
+    assert rows[0]["annotators"] == ["ann1@x.org", "ann2@x.org"] and rows[0]["n_annotations"] == 2
+    review = [json.loads(line) for line in (tmp_path / "out" / "review.jsonl").open()]
+    assert [(r["sentence_id"], r["status"], r["gold"]) for r in review] == [
+        ("s1", "tie", None), ("s2", "majority", "attributed"), ("s4", "ground_truth", "speculative")]
+    c = result.counts
+    assert (c["tasks"], c["annotated"], c["skipped"], c["agreed"], c["disagreed"], c["unresolved"],
+            c["gold"]) == (6, 4, 1, 1, 3, 1, 3)
+    anns = [json.loads(line) for line in (tmp_path / "out" / "annotations.jsonl").open()]
+    assert len(anns) == 11 and sum(a["cancelled"] for a in anns) == 1
+    assert anns[0]["lead_time"] == 2.5 and anns[0]["annotator"] == "ann1@x.org"
+    for name in ("dataset", "agreement.json", "provenance.json", "export.json"):
+        assert (tmp_path / "out" / name).exists()
+
+
+def test_ids_without_users_and_dict_completed_by():
+    parsed = parse_export([task(0, ann(7, "opinion"), {**ann(8, "opinion"), "completed_by": {"id": 8, "email": "e@x"}})])
+    assert sorted(a.annotator for a in parsed.annotations) == ["e@x", "user-7"]
+
+
+def test_json_min_rows_parse_like_json():
+    rows = [
+        {"text": "Sentence 0.", "sentence_id": "s0", "id": 0, "label": "opinion", "annotator": 2,
+         "annotation_id": 1, "created_at": "t", "updated_at": "t", "lead_time": None},
+        {"text": "Sentence 0.", "sentence_id": "s0", "id": 0, "label": "confirmed", "annotator": 3,
+         "annotation_id": 2, "created_at": "t", "updated_at": "t", "lead_time": 1.0},
+        {"text": "Sentence 1.", "sentence_id": "s1", "id": 1, "annotator": None, "annotation_id": None},
+    ]
+    parsed = parse_export(rows, USERS)
+    assert parsed.format == "JSON_MIN" and set(parsed.sentences) == {"s0", "s1"}
+    assert [(a.annotator, a.label) for a in parsed.annotations] == [("ann1@x.org", "opinion"), ("ann2@x.org", "confirmed")]
+
+
+def test_failed_pull_leaves_old_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    out = tmp_path / "out"
+    write_labelled(out, json.dumps(EXPORT).encode(), USERS)
+    before = (out / "sentences.jsonl").read_bytes()
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pull_mod, "_jsonl", boom)
+    with pytest.raises(OSError):
+        write_labelled(out, json.dumps(EXPORT[:1]).encode(), USERS)
+    assert (out / "sentences.jsonl").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temp folder left behind
+
+
+def test_rebuild_from_stored_export_uses_stored_users(tmp_path: Path):
+    write_labelled(tmp_path / "a", json.dumps(EXPORT).encode(), USERS)
+    rebuild(tmp_path / "a" / "export.json", tmp_path / "b")
+    for name in ("sentences.jsonl", "review.jsonl", "agreement.json"):
+        assert (tmp_path / "a" / name).read_text() == (tmp_path / "b" / name).read_text()
+
+
+def test_bad_files(tmp_path: Path):
+    bad = tmp_path / "export.json"
+    bad.write_text("{not json")
+    with pytest.raises(InputError, match="not valid JSON"):
+        rebuild(bad, tmp_path / "o")
+    bad.write_text('{"a": 1}')
+    with pytest.raises(InputError, match="list of tasks"):
+        rebuild(bad, tmp_path / "o")
+    with pytest.raises(InputError, match="no such export"):
+        rebuild(tmp_path / "missing.json", tmp_path / "o")
