@@ -9,9 +9,13 @@ FORMATTER = argparse.RawDescriptionHelpFormatter
 
 
 def _connection_args(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("server (default: the local server of `claimkit studio start`)")
+    group = parser.add_argument_group(
+        "server (default: the local server of `claimkit studio start`)"
+    )
     group.add_argument("--url", help="Label Studio URL (env LABEL_STUDIO_URL)")
-    group.add_argument("--api-key", help="API token or Personal Access Token (env LABEL_STUDIO_API_KEY)")
+    group.add_argument(
+        "--api-key", help="API token or Personal Access Token (env LABEL_STUDIO_API_KEY)"
+    )
     group.add_argument("--data-dir", help="local server data folder (default: .claimkit/studio)")
 
 
@@ -44,7 +48,9 @@ def _studio_status(args: argparse.Namespace) -> int:
 
     running, state = studio.status(args.data_dir)
     if state is None or not running:
-        print(f"not running (data dir {studio.data_dir_of(args.data_dir)}); start: claimkit studio start")
+        print(
+            f"not running (data dir {studio.data_dir_of(args.data_dir)}); start: claimkit studio start"
+        )
         return 1
     print(f"running at {state.url} (pid {state.pid}, data {state.data_dir})")
     print(f"login:    {state.username} / {state.password}")
@@ -109,14 +115,20 @@ def register(subparsers: Any) -> None:
     )
     studio_sub = studio_p.add_subparsers(dest="studio_command", metavar="ACTION", required=True)
     for name, func, text in (
-        ("start", _studio_start, "start the server (or reuse the running one) and print URL, login, token"),
+        (
+            "start",
+            _studio_start,
+            "start the server (or reuse the running one) and print URL, login, token",
+        ),
         ("stop", _studio_stop, "stop the server by its recorded PID"),
         ("status", _studio_status, "say whether the server runs (exit 0) or not (exit 1)"),
     ):
         sub = studio_sub.add_parser(name, help=text, description=text)
         sub.add_argument("--data-dir", help="data folder (default: .claimkit/studio)")
         if name == "start":
-            sub.add_argument("--port", type=int, help="port (default: 8080 if free, else a free one)")
+            sub.add_argument(
+                "--port", type=int, help="port (default: 8080 if free, else a free one)"
+            )
         sub.set_defaults(func=func)
 
     annotate_p = subparsers.add_parser(
@@ -140,15 +152,38 @@ def register(subparsers: Any) -> None:
         formatter_class=FORMATTER,
     )
     push_p.add_argument("dataset", help="sentence dataset written by `claimkit ingest`")
-    push_p.add_argument("--project", default=DEFAULT_PROJECT, help=f"project title (default: {DEFAULT_PROJECT!r})")
-    push_p.add_argument("--predictions", metavar="MODEL_DIR", help="attach this model's label + score as pre-annotations")
-    push_p.add_argument("--select", choices=["uncertain", "random"], help="which sentences --limit keeps (uncertain: least sure first)")
+    push_p.add_argument(
+        "--project", default=DEFAULT_PROJECT, help=f"project title (default: {DEFAULT_PROJECT!r})"
+    )
+    push_p.add_argument(
+        "--predictions",
+        metavar="MODEL_DIR",
+        help="attach this model's label + score as pre-annotations",
+    )
+    push_p.add_argument(
+        "--select",
+        choices=["uncertain", "random"],
+        help="which sentences --limit keeps (uncertain: least sure first)",
+    )
     push_p.add_argument("--limit", type=int, help="push at most N new sentences")
     push_p.add_argument("--seed", type=int, default=0, help="seed for --select random (default 0)")
-    push_p.add_argument("--with-labels", metavar="FILE", help="JSONL/CSV with sentence_id,label to import as annotations")
-    push_p.add_argument("--annotator", metavar="EMAIL", help="who the --with-labels annotations are credited to")
-    push_p.add_argument("--to-file", metavar="FILE", help="write a Label Studio import file instead of pushing")
-    push_p.add_argument("--batch-size", type=int, default=BATCH_SIZE, help=f"tasks per request (default {BATCH_SIZE})")
+    push_p.add_argument(
+        "--with-labels",
+        metavar="FILE",
+        help="JSONL/CSV with sentence_id,label to import as annotations",
+    )
+    push_p.add_argument(
+        "--annotator", metavar="EMAIL", help="who the --with-labels annotations are credited to"
+    )
+    push_p.add_argument(
+        "--to-file", metavar="FILE", help="write a Label Studio import file instead of pushing"
+    )
+    push_p.add_argument(
+        "--batch-size",
+        type=int,
+        default=BATCH_SIZE,
+        help=f"tasks per request (default {BATCH_SIZE})",
+    )
     push_p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     _connection_args(push_p)
     push_p.set_defaults(func=_push)
@@ -161,8 +196,14 @@ def register(subparsers: Any) -> None:
         "sentences.jsonl, annotations.jsonl, review.jsonl, agreement.json, provenance.json, export.json.",
         formatter_class=FORMATTER,
     )
-    pull_p.add_argument("--project", default=DEFAULT_PROJECT, help=f"project title (default: {DEFAULT_PROJECT!r})")
+    pull_p.add_argument(
+        "--project", default=DEFAULT_PROJECT, help=f"project title (default: {DEFAULT_PROJECT!r})"
+    )
     pull_p.add_argument("--out", required=True, help="output folder (replaced atomically)")
-    pull_p.add_argument("--from-file", metavar="EXPORT_JSON", help="a Label Studio JSON export instead of the server")
+    pull_p.add_argument(
+        "--from-file",
+        metavar="EXPORT_JSON",
+        help="a Label Studio JSON export instead of the server",
+    )
     _connection_args(pull_p)
     pull_p.set_defaults(func=_pull)

@@ -131,7 +131,9 @@ class Studio:
         self.retries = retries
         # SDK retries are off: it also retries POSTs on 500/409, and we retry imports ourselves
         # only after checking what the server already has.
-        self.ls = LabelStudio(base_url=conn.url, api_key=conn.api_key, timeout=timeout, max_retries=0)
+        self.ls = LabelStudio(
+            base_url=conn.url, api_key=conn.api_key, timeout=timeout, max_retries=0
+        )
 
     def call(
         self,
@@ -161,11 +163,10 @@ class Studio:
     # -- projects ----------------------------------------------------------------------------
     def find_project(self, title: str) -> Any | None:
         """The project with exactly this title, or None; two with the same title is an error."""
-        found = [
-            p
-            for p in self.call("listing projects", lambda: list(self.ls.projects.list(title=title)))
-            if p.title == title
-        ]
+        listed: list[Any] = self.call(
+            "listing projects", lambda: list(self.ls.projects.list(title=title))
+        )
+        found = [p for p in listed if p.title == title]
         if len(found) > 1:
             ids = ", ".join(str(p.id) for p in found)
             raise StudioError(f"{len(found)} projects are titled {title!r} (ids {ids}): rename one")
@@ -199,17 +200,21 @@ class Studio:
         )
         return project, True
 
-    def iter_tasks(self, project_id: int, include: str = "id,data", page_size: int = 2000) -> Iterator[Any]:
+    def iter_tasks(
+        self, project_id: int, include: str = "id,data", page_size: int = 2000
+    ) -> Iterator[Any]:
         """All tasks of a project, `include` fields only (much faster than the default 'all')."""
+
+        def fetch(page: int) -> list[Any]:
+            pager = self.ls.tasks.list(
+                project=project_id, include=include, page=page, page_size=page_size
+            )
+            return list(pager.items or [])
+
         page = 1
         while True:
             try:
-                batch = self.call(
-                    "listing tasks",
-                    lambda p=page: self.ls.tasks.list(
-                        project=project_id, include=include, page=p, page_size=page_size
-                    ).items,
-                )
+                batch = self.call("listing tasks", fetch, page)
             except StudioError as exc:
                 if "Invalid page" in str(exc) or "not found" in str(exc):
                     return  # the page past the end answers 404
@@ -222,7 +227,9 @@ class Studio:
     # -- users -------------------------------------------------------------------------------
     def users(self) -> dict[int, str]:
         """Organization members: id -> email."""
-        return {u.id: u.email for u in self.call("listing users", lambda: list(self.ls.users.list()))}
+        return {
+            u.id: u.email for u in self.call("listing users", lambda: list(self.ls.users.list()))
+        }
 
     def ensure_user(self, email: str, password: str | None = None) -> int:
         """The id of the member `email`; on a local server a missing user is created by sign-up."""
@@ -265,7 +272,9 @@ def _form_post(url: str, path: str, form: dict[str, str]) -> Any:
         raise studio_error(exc) from exc
     if resp.status_code != 302:
         client.close()
-        raise StudioError(f"Label Studio refused {path} for {form.get('email')!r} ({resp.status_code})")
+        raise StudioError(
+            f"Label Studio refused {path} for {form.get('email')!r} ({resp.status_code})"
+        )
     return client
 
 
@@ -286,7 +295,9 @@ def personal_token(url: str, email: str, password: str) -> str:
         headers = {"X-CSRFToken": client.cookies.get("csrftoken") or "", "Referer": url + "/"}
         resp = client.post("/api/token/", headers=headers)
         if resp.status_code != 201:
-            raise StudioError(f"could not make a token for {email!r} ({resp.status_code}: {resp.text[:200]})")
+            raise StudioError(
+                f"could not make a token for {email!r} ({resp.status_code}: {resp.text[:200]})"
+            )
         return str(resp.json()["token"])
     finally:
         client.close()

@@ -48,7 +48,12 @@ def label_config(labels: Sequence[str] = LABELS) -> str:
 def choice_result(label: str) -> list[dict[str, Any]]:
     """The `result` of an annotation/prediction that picks `label`."""
     return [
-        {"from_name": FROM_NAME, "to_name": TO_NAME, "type": "choices", "value": {"choices": [label]}}
+        {
+            "from_name": FROM_NAME,
+            "to_name": TO_NAME,
+            "type": "choices",
+            "value": {"choices": [label]},
+        }
     ]
 
 

@@ -53,7 +53,11 @@ class Parsed:
 def _annotator(value: Any, users: Mapping[int, str]) -> str:
     if isinstance(value, dict):
         uid = value.get("id")
-        return str(value.get("email") or users.get(int(uid), f"user-{uid}") if uid is not None else "unknown")
+        return str(
+            value.get("email") or users.get(int(uid), f"user-{uid}")
+            if uid is not None
+            else "unknown"
+        )
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
         return users.get(int(value), f"user-{value}")
     return str(value) if value not in (None, "") else "unknown"
@@ -81,7 +85,9 @@ def _sentence_row(data: Mapping[str, Any], task_id: Any) -> dict[str, Any]:
     return row
 
 
-def parse_export(tasks: Any, users: Mapping[int, str] | None = None, source: str = "export") -> Parsed:
+def parse_export(
+    tasks: Any, users: Mapping[int, str] | None = None, source: str = "export"
+) -> Parsed:
     """Parse a Label Studio JSON export (list of tasks) or JSON_MIN export (one row per annotation)."""
     users = users or {}
     if not isinstance(tasks, list):
@@ -165,7 +171,9 @@ class PullResult:
         return "\n".join(lines + self.notes)
 
 
-def build(parsed: Parsed) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
+def build(
+    parsed: Parsed,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
     """(gold rows, review entries, agreement report, counts) from parsed annotations (pure)."""
     by_sentence: dict[str, list[Annotation]] = {sid: [] for sid in parsed.sentences}
     for ann in parsed.annotations:
@@ -225,7 +233,17 @@ def build(parsed: Parsed) -> tuple[list[dict[str, Any]], list[dict[str, Any]], d
                 "gold_status": res.status,
             }
         )
-    for key in ("tasks", "annotated", "skipped", "agreed", "single", "disagreed", "unresolved", "gold", "ground_truth"):
+    for key in (
+        "tasks",
+        "annotated",
+        "skipped",
+        "agreed",
+        "single",
+        "disagreed",
+        "unresolved",
+        "gold",
+        "ground_truth",
+    ):
         counts.setdefault(key, 0)
     counts["annotations"] = sum(not a.cancelled and a.label is not None for a in parsed.annotations)
     counts["cancelled_annotations"] = sum(a.cancelled for a in parsed.annotations)
@@ -239,7 +257,8 @@ def _features() -> Any:
 
     string, integer = datasets.Value("string"), datasets.Value("int64")
     spec: dict[str, Any] = {
-        name: (integer if isinstance(default, int) else string) for name, default in TASK_FIELDS.items()
+        name: (integer if isinstance(default, int) else string)
+        for name, default in TASK_FIELDS.items()
     }
     spec.update(
         label=string,
@@ -266,7 +285,9 @@ def write_labelled(
     try:
         tasks = json.loads(raw_export)
     except ValueError as exc:
-        raise InputError(f"{source}: not valid JSON ({exc}); give a Label Studio JSON export") from None
+        raise InputError(
+            f"{source}: not valid JSON ({exc}); give a Label Studio JSON export"
+        ) from None
     parsed = parse_export(tasks, users, source)
     if not parsed.sentences:
         raise DataError(f"{source}: the export has no tasks")
@@ -294,7 +315,7 @@ def write_labelled(
     dataset = datasets.Dataset.from_list(rows, features=features, info=info)
     from datasets.utils import logging as ds_logging
 
-    with atomic_dir(out) as tmp:
+    with atomic_dir(Path(out)) as tmp:
         bars = ds_logging.is_progress_bar_enabled()
         ds_logging.disable_progress_bar()  # one summary line is enough for a handful of shards
         try:
@@ -321,7 +342,11 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def rebuild(export_file: str | os.PathLike[str], out: str | os.PathLike[str], users: Mapping[int, str] | None = None) -> PullResult:
+def rebuild(
+    export_file: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    users: Mapping[int, str] | None = None,
+) -> PullResult:
     """Re-compute dataset + agreement from a stored export (ids -> emails from a sibling provenance.json)."""
     path = Path(export_file)
     if not path.is_file():
@@ -333,8 +358,12 @@ def rebuild(export_file: str | os.PathLike[str], out: str | os.PathLike[str], us
         prov = json.loads(sibling.read_text(encoding="utf-8"))
         known = {int(k): v for k, v in (prov.get("users") or {}).items()}
     known.update(users or {})
-    keep = {k: prov[k] for k in ("project", "project_id", "url", "exported_at") if k in prov}
-    return write_labelled(out, path.read_bytes(), known, {**keep, "from_file": str(path)}, str(path))
+    keep: dict[str, Any] = {
+        k: prov[k] for k in ("project", "project_id", "url", "exported_at") if k in prov
+    }
+    return write_labelled(
+        out, path.read_bytes(), known, {**keep, "from_file": str(path)}, str(path)
+    )
 
 
 def pull(
@@ -357,7 +386,9 @@ def pull(
         except Exception as exc:  # noqa: BLE001 - offline is fine: ids are kept as user-<id>
             notes.append(f"note: annotators without email are named user-<id> ({str(exc)[:120]})")
         result = rebuild(from_file, out, users)
-        result.notes += notes if any(a.startswith("user-") for a in result.agreement["annotators"]) else []
+        result.notes += (
+            notes if any(a.startswith("user-") for a in result.agreement["annotators"]) else []
+        )
         return result
     studio = connect(url, api_key, data_dir)
     proj = studio.get_project(project)
@@ -365,7 +396,9 @@ def pull(
     raw = studio.call(
         "exporting the project",
         lambda: b"".join(
-            studio.ls.projects.exports.download_sync(proj.id, export_type="JSON", download_all_tasks=True)
+            studio.ls.projects.exports.download_sync(
+                proj.id, export_type="JSON", download_all_tasks=True
+            )
         ),
     )
     provenance = {
@@ -374,4 +407,6 @@ def pull(
         "url": studio.conn.url,
         "exported_at": exported_at,
     }
-    return write_labelled(out, raw, studio.users(), provenance, f"{studio.conn.url} project {proj.id}")
+    return write_labelled(
+        out, raw, studio.users(), provenance, f"{studio.conn.url} project {proj.id}"
+    )

@@ -81,7 +81,7 @@ def load_sentences(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Sentence rows from an `ingest` output (or any table with sentence_id + text), one per id."""
     from claimkit.datafiles import load_table
 
-    table = load_table(path)
+    table = load_table(Path(path))
     missing = {"sentence_id", "text"} - set(table.column_names)
     if missing:
         raise InputError(
@@ -104,7 +104,9 @@ def read_labels(path: str | os.PathLike[str]) -> dict[str, str]:
     """sentence_id -> label from a JSONL or CSV file with columns sentence_id and label."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"{path}: no such labels file (expected JSONL or CSV with sentence_id,label)")
+        raise InputError(
+            f"{path}: no such labels file (expected JSONL or CSV with sentence_id,label)"
+        )
     records: list[dict[str, Any]] = []
     if path.suffix.lower() == ".csv":
         with path.open(newline="", encoding="utf-8") as handle:
@@ -120,9 +122,13 @@ def read_labels(path: str | os.PathLike[str]) -> dict[str, str]:
     for n, record in enumerate(records, 1):
         sid, label = record.get("sentence_id"), record.get("label")
         if not sid or not label:
-            raise InputError(f"{path}: record {n} lacks sentence_id or label (found {sorted(record)})")
+            raise InputError(
+                f"{path}: record {n} lacks sentence_id or label (found {sorted(record)})"
+            )
         if label not in LABELS:
-            raise InputError(f"{path}: record {n} has label {label!r}; expected one of {list(LABELS)}")
+            raise InputError(
+                f"{path}: record {n} has label {label!r}; expected one of {list(LABELS)}"
+            )
         labels[str(sid)] = str(label)
     return labels
 
@@ -151,7 +157,7 @@ def _predict(model: Any, rows: Sequence[dict[str, Any]]) -> list[Any]:
 def _load_model(model_dir: str | os.PathLike[str] | None) -> Any:
     from models import load  # lazily: scikit-learn is heavy and unneeded for a plain push
 
-    return load(model_dir)
+    return load(None if model_dir is None else Path(model_dir))
 
 
 def select_rows(
@@ -202,7 +208,9 @@ def push(
     if with_labels is not None and not annotator:
         raise InputError("--with-labels needs --annotator EMAIL (who the labels are credited to)")
     if not Path(dataset).exists():
-        raise InputError(f"{dataset}: no such sentence dataset; run `claimkit ingest ... --out {dataset}`")
+        raise InputError(
+            f"{dataset}: no such sentence dataset; run `claimkit ingest ... --out {dataset}`"
+        )
     rows = load_sentences(dataset)
     labels = read_labels(with_labels) if with_labels is not None else {}
     unknown = sorted(set(labels) - {r["sentence_id"] for r in rows})
@@ -264,7 +272,7 @@ def push(
     if to_file is not None:
         from claimkit.datafiles import atomic_file
 
-        with atomic_file(to_file) as handle:
+        with atomic_file(Path(to_file)) as handle:
             json.dump(tasks, handle, ensure_ascii=False, indent=1)
         result.to_file = str(to_file)
         return result
@@ -278,18 +286,28 @@ def push(
     return result
 
 
-def _import_batches(studio: Any, project_id: int, tasks: list[dict[str, Any]], size: int, progress: bool) -> int:
+def _import_batches(
+    studio: Any, project_id: int, tasks: list[dict[str, Any]], size: int, progress: bool
+) -> int:
     """Import in batches; a retried batch first drops tasks the server already has."""
     from tqdm import tqdm
 
     imported = 0
-    with tqdm(total=len(tasks), unit="task", desc="push", file=sys.stderr, disable=None if progress else True) as bar:
+    with tqdm(
+        total=len(tasks),
+        unit="task",
+        desc="push",
+        file=sys.stderr,
+        disable=None if progress else True,
+    ) as bar:
         for start in range(0, len(tasks), size):
             batch = tasks[start : start + size]
 
             def drop_present(batch: list[dict[str, Any]] = batch) -> None:
                 # a timed-out request may have been committed: never import a sentence twice
-                present = {str((t.data or {}).get("sentence_id")) for t in studio.iter_tasks(project_id)}
+                present = {
+                    str((t.data or {}).get("sentence_id")) for t in studio.iter_tasks(project_id)
+                }
                 batch[:] = [t for t in batch if t["data"]["sentence_id"] not in present]
 
             def send(batch: list[dict[str, Any]] = batch) -> int:
@@ -320,7 +338,13 @@ def _annotate_existing(
         for sid, label in labels.items()
         if sid in existing and user_id not in _annotator_ids(existing[sid])
     ]
-    for task_id, label in tqdm(todo, unit="annotation", desc="annotate", file=sys.stderr, disable=None if progress else True):
+    for task_id, label in tqdm(
+        todo,
+        unit="annotation",
+        desc="annotate",
+        file=sys.stderr,
+        disable=None if progress else True,
+    ):
         studio.call(
             f"adding {annotator}'s annotation to task {task_id}",
             studio.ls.annotations.create,

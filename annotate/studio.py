@@ -72,7 +72,9 @@ def read_state(data_dir: str | os.PathLike[str] | None = None) -> ServerState | 
         data = json.loads(path.read_text(encoding="utf-8"))
         return ServerState(**data)
     except (ValueError, TypeError) as exc:
-        raise StudioError(f"{path} is damaged ({exc}): delete it and run `claimkit studio start`") from exc
+        raise StudioError(
+            f"{path} is damaged ({exc}): delete it and run `claimkit studio start`"
+        ) from exc
 
 
 def _write_state(state: ServerState) -> None:
@@ -221,7 +223,9 @@ def start(
             return state
         time.sleep(0.3)
     _terminate(proc.pid)
-    raise StudioError(f"Label Studio did not answer on {state.url} within {timeout:.0f} s: see {state.log}")
+    raise StudioError(
+        f"Label Studio did not answer on {state.url} within {timeout:.0f} s: see {state.log}"
+    )
 
 
 def _last_line(path: str) -> str:

@@ -15,14 +15,22 @@ from claimkit.labels import LABELS
 def test_label_config_is_xml_with_four_hotkeyed_choices():
     root = ET.fromstring(interface.label_config())
     choices = root.find(".//Choices")
-    assert choices is not None and choices.get("choice") == "single" and choices.get("toName") == "text"
-    assert [(c.get("value"), c.get("hotkey")) for c in choices] == [(lab, str(i)) for i, lab in enumerate(LABELS, 1)]
+    assert (
+        choices is not None
+        and choices.get("choice") == "single"
+        and choices.get("toName") == "text"
+    )
+    assert [(c.get("value"), c.get("hotkey")) for c in choices] == [
+        (lab, str(i)) for i, lab in enumerate(LABELS, 1)
+    ]
     names = {t.get("name") for t in root.iter("Text")}
     assert names == {"text", "context_before", "context_after"}
 
 
 def test_markdown_subset():
-    html = interface.markdown_to_html("# Title\n\nSome **bold** <b>text</b>\nwraps.\n\n- one\n- `two`\n\n1. first\n")
+    html = interface.markdown_to_html(
+        "# Title\n\nSome **bold** <b>text</b>\nwraps.\n\n- one\n- `two`\n\n1. first\n"
+    )
     assert "<h2>Title</h2>" in html
     assert "<p>Some <strong>bold</strong> &lt;b&gt;text&lt;/b&gt; wraps.</p>" in html
     assert "<ul><li>one</li><li><code>two</code></li></ul>" in html
@@ -39,7 +47,9 @@ def test_project_with_other_labels_is_refused():
     with pytest.raises(StudioError, match="different labelling interface"):
         interface.check_project_labels("p", {"label": {"type": "Choices", "labels": ["yes", "no"]}})
     with pytest.raises(StudioError, match="different labelling interface"):
-        interface.check_project_labels("p", {"sentiment": {"type": "Choices", "labels": list(LABELS)}})
+        interface.check_project_labels(
+            "p", {"sentiment": {"type": "Choices", "labels": list(LABELS)}}
+        )
 
 
 def test_connection_needs_a_key_or_a_server(tmp_path, monkeypatch):

@@ -29,8 +29,18 @@ def ann(uid, label=None, *, cancelled=False, truth=False, when="2026-11-22T10:00
 
 
 def task(n, *anns):
-    data = {"text": f"Sentence {n}.", "sentence_id": f"s{n}", "article_id": "a", "index": n,
-            "context_before": "", "context_after": "", "start": 0, "end": 10, "title": "T", "source": "x"}
+    data = {
+        "text": f"Sentence {n}.",
+        "sentence_id": f"s{n}",
+        "article_id": "a",
+        "index": n,
+        "context_before": "",
+        "context_after": "",
+        "start": 0,
+        "end": 10,
+        "title": "T",
+        "source": "x",
+    }
     return {"id": n, "data": data, "annotations": list(anns), "predictions": []}
 
 
@@ -39,7 +49,9 @@ EXPORT = [
     task(1, ann(2, "confirmed"), ann(3, "speculative")),  # tie
     task(2, ann(2, "attributed"), ann(3, "confirmed"), ann(1, "attributed")),  # majority
     task(3, ann(2, cancelled=True)),  # skipped
-    task(4, ann(2, "opinion"), ann(3, "attributed"), ann(1, "speculative", truth=True)),  # ground truth
+    task(
+        4, ann(2, "opinion"), ann(3, "attributed"), ann(1, "speculative", truth=True)
+    ),  # ground truth
     task(5),  # not annotated
 ]
 
@@ -48,14 +60,27 @@ def test_gold_review_and_counts(tmp_path: Path):
     result = write_labelled(tmp_path / "out", json.dumps(EXPORT).encode(), USERS)
     rows = [json.loads(line) for line in (tmp_path / "out" / "sentences.jsonl").open()]
     assert {r["sentence_id"]: r["label"] for r in rows} == {
-        "s0": "opinion", "s2": "attributed", "s4": "speculative"}
+        "s0": "opinion",
+        "s2": "attributed",
+        "s4": "speculative",
+    }
     assert rows[0]["annotators"] == ["ann1@x.org", "ann2@x.org"] and rows[0]["n_annotations"] == 2
     review = [json.loads(line) for line in (tmp_path / "out" / "review.jsonl").open()]
     assert [(r["sentence_id"], r["status"], r["gold"]) for r in review] == [
-        ("s1", "tie", None), ("s2", "majority", "attributed"), ("s4", "ground_truth", "speculative")]
+        ("s1", "tie", None),
+        ("s2", "majority", "attributed"),
+        ("s4", "ground_truth", "speculative"),
+    ]
     c = result.counts
-    assert (c["tasks"], c["annotated"], c["skipped"], c["agreed"], c["disagreed"], c["unresolved"],
-            c["gold"]) == (6, 4, 1, 1, 3, 1, 3)
+    assert (
+        c["tasks"],
+        c["annotated"],
+        c["skipped"],
+        c["agreed"],
+        c["disagreed"],
+        c["unresolved"],
+        c["gold"],
+    ) == (6, 4, 1, 1, 3, 1, 3)
     anns = [json.loads(line) for line in (tmp_path / "out" / "annotations.jsonl").open()]
     assert len(anns) == 11 and sum(a["cancelled"] for a in anns) == 1
     assert anns[0]["lead_time"] == 2.5 and anns[0]["annotator"] == "ann1@x.org"
@@ -64,21 +89,56 @@ def test_gold_review_and_counts(tmp_path: Path):
 
 
 def test_ids_without_users_and_dict_completed_by():
-    parsed = parse_export([task(0, ann(7, "opinion"), {**ann(8, "opinion"), "completed_by": {"id": 8, "email": "e@x"}})])
+    parsed = parse_export(
+        [
+            task(
+                0,
+                ann(7, "opinion"),
+                {**ann(8, "opinion"), "completed_by": {"id": 8, "email": "e@x"}},
+            )
+        ]
+    )
     assert sorted(a.annotator for a in parsed.annotations) == ["e@x", "user-7"]
 
 
 def test_json_min_rows_parse_like_json():
     rows = [
-        {"text": "Sentence 0.", "sentence_id": "s0", "id": 0, "label": "opinion", "annotator": 2,
-         "annotation_id": 1, "created_at": "t", "updated_at": "t", "lead_time": None},
-        {"text": "Sentence 0.", "sentence_id": "s0", "id": 0, "label": "confirmed", "annotator": 3,
-         "annotation_id": 2, "created_at": "t", "updated_at": "t", "lead_time": 1.0},
-        {"text": "Sentence 1.", "sentence_id": "s1", "id": 1, "annotator": None, "annotation_id": None},
+        {
+            "text": "Sentence 0.",
+            "sentence_id": "s0",
+            "id": 0,
+            "label": "opinion",
+            "annotator": 2,
+            "annotation_id": 1,
+            "created_at": "t",
+            "updated_at": "t",
+            "lead_time": None,
+        },
+        {
+            "text": "Sentence 0.",
+            "sentence_id": "s0",
+            "id": 0,
+            "label": "confirmed",
+            "annotator": 3,
+            "annotation_id": 2,
+            "created_at": "t",
+            "updated_at": "t",
+            "lead_time": 1.0,
+        },
+        {
+            "text": "Sentence 1.",
+            "sentence_id": "s1",
+            "id": 1,
+            "annotator": None,
+            "annotation_id": None,
+        },
     ]
     parsed = parse_export(rows, USERS)
     assert parsed.format == "JSON_MIN" and set(parsed.sentences) == {"s0", "s1"}
-    assert [(a.annotator, a.label) for a in parsed.annotations] == [("ann1@x.org", "opinion"), ("ann2@x.org", "confirmed")]
+    assert [(a.annotator, a.label) for a in parsed.annotations] == [
+        ("ann1@x.org", "opinion"),
+        ("ann2@x.org", "confirmed"),
+    ]
 
 
 def test_failed_pull_leaves_old_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import pytest
 
@@ -41,7 +40,9 @@ def as_user(admin, email):
 
 def label(who, task_id, value=None, **extra):
     result = interface.choice_result(value) if value else []
-    who.call("annotating", who.ls.annotations.create, id=task_id, result=result, lead_time=1.5, **extra)
+    who.call(
+        "annotating", who.ls.annotations.create, id=task_id, result=result, lead_time=1.5, **extra
+    )
 
 
 def test_server_status_and_reuse(studio_server):
@@ -58,7 +59,9 @@ def test_workflow_two_annotators_pull_and_from_file(studio_server, admin, seed_d
     n = len(load_sentences(seed_dataset))
     assert result.created and result.n_imported == n
     project = admin.get_project(title)
-    assert "Label" in (project.expert_instruction or "") or "<" in (project.expert_instruction or "")
+    assert "Label" in (project.expert_instruction or "") or "<" in (
+        project.expert_instruction or ""
+    )
     ids = sorted(t.id for t in admin.iter_tasks(project.id))
     t = ids[:8]
     ann1, ann2 = as_user(admin, "ann1@claimkit.test"), as_user(admin, "ann2@claimkit.test")
@@ -93,18 +96,34 @@ def test_workflow_two_annotators_pull_and_from_file(studio_server, admin, seed_d
     review = [json.loads(line) for line in (out / "review.jsonl").open()]
     assert [(r["sentence_id"], r["status"], r["gold"]) for r in review] == [
         (sid[t[3]], "tie", None),
-        *sorted([(sid[t[5]], "majority", "attributed"), (sid[t[7]], "ground_truth", "speculative")]),
+        *sorted(
+            [(sid[t[5]], "majority", "attributed"), (sid[t[7]], "ground_truth", "speculative")]
+        ),
     ]
     c = res.counts
-    assert (c["tasks"], c["annotated"], c["skipped"], c["disagreed"], c["unresolved"], c["gold"]) == (
-        n, 7, 1, 3, 1, 6)
+    assert (
+        c["tasks"],
+        c["annotated"],
+        c["skipped"],
+        c["disagreed"],
+        c["unresolved"],
+        c["gold"],
+    ) == (n, 7, 1, 3, 1, 6)
     agreement = json.loads((out / "agreement.json").read_text())
-    pair = next(p for p in agreement["pairs"] if p["annotators"] == ["ann1@claimkit.test", "ann2@claimkit.test"])
+    pair = next(
+        p
+        for p in agreement["pairs"]
+        if p["annotators"] == ["ann1@claimkit.test", "ann2@claimkit.test"]
+    )
     # po = 4/7, pe = 12/49 (see test_annotate_agreement.py) -> kappa = 16/37
     assert pair["n_items"] == 7 and pair["cohen_kappa"] == pytest.approx(16 / 37, abs=1e-6)
     assert agreement["krippendorff_alpha"] == pytest.approx(41 / 83, abs=1e-6)
     anns = [json.loads(line) for line in (out / "annotations.jsonl").open()]
-    assert {a["annotator"] for a in anns} == {"ann1@claimkit.test", "ann2@claimkit.test", "admin@claimkit.local"}
+    assert {a["annotator"] for a in anns} == {
+        "ann1@claimkit.test",
+        "ann2@claimkit.test",
+        "admin@claimkit.local",
+    }
     assert all(a["lead_time"] == 1.5 and a["created_at"] for a in anns)
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["project"] == title and prov["exported_at"]
@@ -130,7 +149,9 @@ def test_push_twice_same_count_and_to_file_matches(studio_server, admin, seed_da
     push(seed_dataset, "unused", to_file=tasks_file)
     project, _ = admin.ensure_project("to-file test")
     admin.ls.projects.import_tasks(id=project.id, request=json.loads(tasks_file.read_text()))
-    direct_data = {t.data["sentence_id"]: t.data for t in admin.iter_tasks(admin.get_project("twice test").id)}
+    direct_data = {
+        t.data["sentence_id"]: t.data for t in admin.iter_tasks(admin.get_project("twice test").id)
+    }
     file_data = {t.data["sentence_id"]: t.data for t in admin.iter_tasks(project.id)}
     assert file_data == direct_data
 
@@ -181,10 +202,18 @@ def test_with_labels_added_once_per_annotator(studio_server, admin, seed_dataset
     rows = load_sentences(seed_dataset)
     push(seed_dataset, "labels test", data_dir=dd, limit=5, progress=False)  # 5 tasks already there
     labels = tmp_path / "labels.csv"
-    labels.write_text("sentence_id,label\n" + "".join(f"{r['sentence_id']},confirmed\n" for r in rows[:10]))
+    labels.write_text(
+        "sentence_id,label\n" + "".join(f"{r['sentence_id']},confirmed\n" for r in rows[:10])
+    )
     for _ in range(2):  # the second run must not add anything
-        push(seed_dataset, "labels test", data_dir=dd, with_labels=labels,
-             annotator="migrated@claimkit.test", progress=False)
+        push(
+            seed_dataset,
+            "labels test",
+            data_dir=dd,
+            with_labels=labels,
+            annotator="migrated@claimkit.test",
+            progress=False,
+        )
     out = tmp_path / "out"
     res = pull(out, "labels test", data_dir=dd)
     anns = [json.loads(line) for line in (out / "annotations.jsonl").open()]
@@ -232,9 +261,18 @@ def test_predictions_and_uncertain_selection(studio_server, admin, seed_dataset,
 
     tagger = load(tiny_model)
     dd = studio_server.data_dir
-    res = push(seed_dataset, "predictions test", data_dir=dd, select="uncertain", limit=7,
-               predictions=tiny_model, progress=False)
-    assert res.n_imported == 7 and res.n_predictions == 7 and res.model_version == tagger.model_version
+    res = push(
+        seed_dataset,
+        "predictions test",
+        data_dir=dd,
+        select="uncertain",
+        limit=7,
+        predictions=tiny_model,
+        progress=False,
+    )
+    assert (
+        res.n_imported == 7 and res.n_predictions == 7 and res.model_version == tagger.model_version
+    )
     project = admin.get_project("predictions test")
     tasks = list(admin.iter_tasks(project.id, include="id,data,predictions"))
     chosen = {t.data["sentence_id"] for t in tasks}
@@ -269,8 +307,11 @@ def test_errors_are_one_line(studio_server, admin, seed_dataset, tmp_path):
     with pytest.raises(StudioError, match="different labelling interface"):
         push(seed_dataset, "other labels", data_dir=dd, progress=False)
     # legacy tokens switched off for the organization (a PAT keeps working to switch them back)
-    pat = client.Studio(client.Connection(url, client.personal_token(
-        url, studio_server.username, studio_server.password)))
+    pat = client.Studio(
+        client.Connection(
+            url, client.personal_token(url, studio_server.username, studio_server.password)
+        )
+    )
     pat.ls.jwt_settings.update(api_token_ttl_days=30, legacy_api_tokens_enabled=False)
     try:
         with pytest.raises(StudioError, match="refuses legacy API tokens"):
@@ -282,9 +323,25 @@ def test_errors_are_one_line(studio_server, admin, seed_dataset, tmp_path):
 
 def test_cli_error_is_one_line_exit_2(studio_server, tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "claimkit.cli", "annotate", "pull", "--out", str(tmp_path / "o"),
-         "--project", "nope", "--data-dir", studio_server.data_dir],
-        capture_output=True, text=True, env={**os.environ}, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "claimkit.cli",
+            "annotate",
+            "pull",
+            "--out",
+            str(tmp_path / "o"),
+            "--project",
+            "nope",
+            "--data-dir",
+            studio_server.data_dir,
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        timeout=120,
     )
     assert proc.returncode == 2
-    assert proc.stderr.strip().count("\n") == 0 and proc.stderr.startswith("claimkit: error: no project")
+    assert proc.stderr.strip().count("\n") == 0 and proc.stderr.startswith(
+        "claimkit: error: no project"
+    )
