@@ -206,7 +206,7 @@ class Studio:
         """All tasks of a project, `include` fields only (much faster than the default 'all')."""
 
         def fetch(page: int) -> list[Any]:
-            pager = self.ls.tasks.list(
+            pager: Any = self.ls.tasks.list(
                 project=project_id, include=include, page=page, page_size=page_size
             )
             return list(pager.items or [])
