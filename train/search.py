@@ -22,7 +22,7 @@ from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_
 from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
 
-from models.features import build_pipeline, classifier, feature_members, normalise_params
+from models.features import build_pipeline, normalise_params
 from train.baselines import majority_predict, rules_applicable, rules_predict
 from train.data import LabelledData
 
@@ -143,26 +143,45 @@ def _score_group(
     train: np.ndarray,
     test: np.ndarray,
     candidates: Sequence[dict[str, Any]],
-    labels: Sequence[str],
 ) -> list[tuple[float, np.ndarray]]:
     """Fit and score ``candidates`` on one fold, reusing fitted feature members."""
+    from threadpoolctl import threadpool_limits
+
+    # One thread per fit: the search runs fits in parallel processes, and OpenMP/BLAS threads
+    # on a busy machine make a logistic-regression fit 10-20x slower (measured).
+    with threadpool_limits(1):
+        return _score_group_inner(texts, y, train, test, candidates)
+
+
+def _score_group_inner(
+    texts: Sequence[str],
+    y: np.ndarray,
+    train: np.ndarray,
+    test: np.ndarray,
+    candidates: Sequence[dict[str, Any]],
+) -> list[tuple[float, np.ndarray]]:
     train_texts = [texts[i] for i in train]
     test_texts = [texts[i] for i in test]
     cache: dict[tuple[str, str], tuple[Any, Any]] = {}
     results = []
     for params in candidates:
+        pipeline = build_pipeline(**params)
+        union = pipeline.named_steps["features"]
+        weights = union.transformer_weights or {}
         blocks_train, blocks_test = [], []
-        for name, member in feature_members(params):
+        for name, member in union.transformer_list:
             key = _member_key(name, member)
             if key not in cache:
                 fitted = clone(member)
                 cache[key] = (fitted.fit_transform(train_texts), fitted.transform(test_texts))
-            blocks_train.append(cache[key][0])
-            blocks_test.append(cache[key][1])
-        # FeatureUnion concatenates its members' outputs in order, exactly like this.
+            weight = weights.get(name, 1.0)
+            blocks_train.append(cache[key][0] * weight if weight != 1.0 else cache[key][0])
+            blocks_test.append(cache[key][1] * weight if weight != 1.0 else cache[key][1])
+        # FeatureUnion concatenates its members' outputs, times their transformer_weights, in
+        # order: exactly this.
         x_train = sp.hstack(blocks_train, format="csr")
         x_test = sp.hstack(blocks_test, format="csr")
-        clf = classifier(params).fit(x_train, y[train])
+        clf = clone(pipeline.named_steps["clf"]).fit(x_train, y[train])
         pred = clf.predict(x_test)
         results.append((macro_f1(y[test], pred), pred))
     return results
@@ -203,7 +222,7 @@ def grid_search(
     runner = Parallel(n_jobs=n_jobs, return_as="generator")
     jobs = (
         delayed(_score_group)(
-            data.texts, y, folds[fold][0], folds[fold][1], [candidates[i] for i in idx], labels
+            data.texts, y, folds[fold][0], folds[fold][1], [candidates[i] for i in idx]
         )
         for fold, idx in tasks
     )
@@ -238,12 +257,13 @@ def grid_search(
         majority[test] = majority_predict(train_labels, len(test))
         if use_rules:
             rules[test] = rules_predict(train_labels, [data.texts[i] for i in test])
-    baselines["majority"] = _scored_fixed("majority class", majority, y, folds, labels)
-    baselines["rules"] = (
-        _scored_fixed("cue-lexicon rules", rules, y, folds, labels) if use_rules else None
-    )
+    baselines["majority"] = _scored_fixed("majority class", majority, y, folds)
+    baselines["rules"] = _scored_fixed("cue-lexicon rules", rules, y, folds) if use_rules else None
 
-    pipeline = build_pipeline(**best.params).fit(data.texts, data.labels)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        pipeline = build_pipeline(**best.params).fit(data.texts, data.labels)
     return SearchResult(
         labels=[str(c) for c in pipeline.classes_],
         n_folds=n_folds,
@@ -261,7 +281,6 @@ def _scored_fixed(
     pred: np.ndarray,
     y: np.ndarray,
     folds: Sequence[tuple[np.ndarray, np.ndarray]],
-    labels: Sequence[str],
 ) -> Scored:
     scores = [macro_f1(y[test], pred[test]) for _, test in folds]
     return Scored(name=name, fold_scores=scores, predictions=list(pred))
