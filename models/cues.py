@@ -3,43 +3,51 @@
 For a linear model the score of class ``k`` is ``b_k + sum_j coef[k, j] * x_j``, so the
 contribution of feature ``j`` present in a sentence is exactly ``coef[k, j] * x_j`` (``x`` is the
 sentence's row of the fitted feature union, TF-IDF weights included). For a binary model the
-predicted class's coefficient is ``+coef`` for ``classes_[1]`` and ``-coef`` for ``classes_[0]``
-(log-odds). For multinomial L2-penalised logistic regression the per-feature coefficients sum to
-zero over classes, so ``coef[k, j]`` is already relative to the other classes.
+predicted class's coefficients are ``+coef`` for ``classes_[1]`` and ``-coef`` for
+``classes_[0]`` (log-odds). For multinomial L2-penalised logistic regression the per-feature
+coefficients sum to zero over classes, so ``coef[k, j]`` is already relative to the others.
 
 Each contributing feature is mapped back to where it occurs in the sentence:
 
-- ``words__<n-gram>``: the token sequence, found with the vectorizer's own preprocessor and
-  token pattern (``models.features.TOKEN_PATTERN``) over the lowercased text, stop words removed
-  as the vectorizer does; the span runs from the first to the last token.
+- ``words__<n-gram>``: the token sequence, tokens found with the vectorizer's own preprocessor
+  and token pattern (``models.features.TOKEN_PATTERN``) over the lowercased text, stop words
+  removed as the vectorizer does; the span runs from the first to the last token.
 - ``chars__<ngram>``: every occurrence of the character n-gram, widened to the word that
   contains it (char_wb n-grams never cross whitespace; surrounding punctuation is trimmed).
 - ``cues__<category>:<phrase>``: the spans the lexicon transformer's ``find(text)`` reports.
 
 A feature that occurs several times shares its contribution equally among its occurrences;
 contributions that land on the same span are summed into one :class:`Cue`, which lists the
-features behind it. Only positive contributions are cues; the ``max_features`` largest per
-sentence are mapped (vectorised selection; string work only for those), so every reported
-weight is a real part of the model's score, and the top ones are returned.
+features behind it. Only positive contributions are cues: the ``max_features`` largest per
+sentence are placed and the ``max_cues`` heaviest spans returned, so every reported weight is
+a real part of the model's score (the long tail of tiny contributions is left out).
+
+Speed: :meth:`Attribution.transform` makes the feature matrix once per batch; contributions
+are one vectorised sparse x coefficient product; only the top ``max_features`` features of a
+sentence are placed, from one tokenisation of that sentence. The cue lexicon's ``find`` runs
+once per sentence: its hits are both the binary ``cues`` features (``CueLexicon.transform`` is
+the binary form of ``find``; the tests check the matrix equals ``pipeline[:-1].transform``
+exactly) and their spans. Other members are transformed by their own ``transform``.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
 
 WORDS, CHARS, LEXICON, OTHER = 0, 1, 2, 3
 _WS = re.compile(r"\s")
 _DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+Span = tuple[int, int]
 
 
-@dataclass(frozen=True, slots=True)
-class Cue:
+class Cue(NamedTuple):
     """A span of a sentence (or article) that pushed the prediction toward its label.
 
     ``start``/``end`` index the sentence for ``Tagger.predict`` and the article for
@@ -66,238 +74,248 @@ class Cue:
         }
 
 
-@dataclass
-class _Member:
-    name: str
-    kind: int
-    transformer: Any
-    offset: int
-    size: int
-    preprocess: Callable[[str], str] | None = None
-    token_re: re.Pattern[str] | None = None
-    stop_words: frozenset[str] = frozenset()
-    names: Any = None  # lazily: the member's own feature names (numpy object array)
-
-
 def _token_pattern() -> str:
     try:
         from models.features import TOKEN_PATTERN
 
         return str(TOKEN_PATTERN)
-    except ImportError:  # features.py not there yet: sklearn's default, as the contract allows
+    except ImportError:  # features.py absent: sklearn's default, as the contract allows
         return _DEFAULT_TOKEN_PATTERN
 
 
-def _kind_of(name: str, transformer: Any) -> int:
-    if hasattr(transformer, "find"):
-        return LEXICON
-    analyzer = getattr(transformer, "analyzer", None)
-    if analyzer == "word":
-        return WORDS
-    if analyzer in ("char_wb", "char"):
-        return CHARS
-    return {"words": WORDS, "chars": CHARS, "cues": LEXICON}.get(name, OTHER)
+def _map_offsets(text: str, processed: str, preprocess: Callable[[str], str]) -> list[int] | None:
+    """processed->original offsets when preprocessing changed the length (None: identity).
 
-
-def _map_offsets(text: str, preprocess: Callable[[str], str]) -> tuple[str, list[int] | None]:
-    """Preprocess ``text``; when the length changes, also return processed->original offsets."""
-    processed = preprocess(text)
+    Lower-casing and accent stripping are per character, so redoing them per character gives
+    a position map; if that does not reproduce ``processed`` (context-dependent case rules),
+    an empty list says the spans cannot be placed exactly.
+    """
     if len(processed) == len(text):
-        return processed, None
-    # Lowercasing/accents are per character; redo it per character to keep a position map.
+        return None
     pieces: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
         p = preprocess(ch)
         pieces.append(p)
         index.extend([i] * len(p))
+    if "".join(pieces) != processed:
+        return []
     index.append(len(text))
-    return "".join(pieces), index
+    return index
 
 
-class CueExplainer:
-    """Vectorised contributions + span mapping for one fitted ``Pipeline([features, clf])``."""
+def _orig(index: list[int] | None, start: int, end: int) -> Span:
+    if index is None:
+        return start, end
+    return index[start], index[end - 1] + 1
 
-    def __init__(self, pipeline: Any, max_cues: int = 5, max_features: int = 24) -> None:
-        self.max_cues = max_cues
-        self.max_features = max_features
-        features = pipeline[:-1]
-        clf = pipeline[-1]
-        union = features[-1] if hasattr(features, "steps") else features
-        self.members = self._members(union)
-        coef = np.asarray(clf.coef_, dtype=np.float64)
-        if coef.shape[0] == 1 and len(clf.classes_) == 2:
-            coef = np.vstack([-coef[0], coef[0]])
-        self.class_coef = np.ascontiguousarray(coef)
-        n_features = self.class_coef.shape[1]
-        self.member_of = np.full(n_features, len(self.members), dtype=np.int32)
-        for i, m in enumerate(self.members):
-            self.member_of[m.offset : m.offset + m.size] = i
-        self._parsed: dict[int, tuple[int, Any]] = {}
 
-    # ---------------------------------------------------------------- structure
-    def _members(self, union: Any) -> list[_Member]:
-        if hasattr(union, "transformer_list"):
-            items = [(n, t) for n, t in union.transformer_list if t not in ("drop", None)]
-        else:
-            items = [("features", union)]
-        token_pattern = _token_pattern()
-        members: list[_Member] = []
-        offset = 0
-        for name, t in items:
-            size = len(t.get_feature_names_out())
-            kind = _kind_of(name, t)
-            m = _Member(name=name, kind=kind, transformer=t, offset=offset, size=size)
-            if kind in (WORDS, CHARS) and hasattr(t, "build_preprocessor"):
-                m.preprocess = t.build_preprocessor()
-            if kind == WORDS:
-                pattern = getattr(t, "token_pattern", None) or token_pattern
-                m.token_re = re.compile(pattern)
-                sw = t.get_stop_words() if hasattr(t, "get_stop_words") else None
-                m.stop_words = frozenset(sw or ())
-            members.append(m)
-            offset += size
-        return members
+# Where a member's features occur in one sentence, kept as GC-untracked int->int dicts (a batch
+# keeps thousands of these alive; tracked containers would make every collection slower):
+# (first: column -> packed span of the first occurrence, multi: column -> all packed spans for
+# columns seen more than once, or None; index: processed->original offsets, see _map_offsets).
+Located = tuple[dict[int, int], "dict[int, list[int]] | None", "list[int] | None"]
 
-    def _parse(self, j: int) -> tuple[int, Any]:
-        got = self._parsed.get(j)
-        if got is not None:
-            return got
-        mi = int(self.member_of[j])
-        if mi >= len(self.members):
-            got = (OTHER, None)
-        else:
-            m = self.members[mi]
-            if m.names is None:
-                m.names = m.transformer.get_feature_names_out()
-            raw = str(m.names[j - m.offset])
-            got = (m.kind, tuple(raw.split(" ")) if m.kind == WORDS else raw)
-        self._parsed[j] = got
-        return got
 
-    def feature_name(self, j: int) -> str:
-        mi = int(self.member_of[j])
-        if mi >= len(self.members):
-            return f"feature_{j}"
-        m = self.members[mi]
-        if m.names is None:
-            m.names = m.transformer.get_feature_names_out()
-        return f"{m.name}__{m.names[j - m.offset]}"
+def _unpack(packed: int) -> Span:
+    return packed >> 32, packed & 0xFFFFFFFF
 
-    # ---------------------------------------------------------------- numbers
-    def top_contributions(
-        self, X: Any, predicted: np.ndarray
-    ) -> tuple[list[int], list[int], list[float]]:
-        """Per row, the ``max_features`` largest positive contributions toward ``predicted``.
 
-        Returns CSR-like ``(indptr, feature_indices, weights)`` as plain lists.
-        """
-        X = X.tocsr()
-        n = X.shape[0]
-        counts = np.diff(X.indptr)
-        rows = np.repeat(np.arange(n, dtype=np.int64), counts)
-        contrib = (
-            X.data.astype(np.float64, copy=False) * self.class_coef[predicted[rows], X.indices]
+def _located_spans(located: Located, local: int) -> list[Span]:
+    first, multi, index = located
+    packed = first.get(local)
+    if packed is None or index == []:  # index == []: offsets cannot follow the case folding
+        return []
+    if multi is not None and local in multi:
+        return [_orig(index, *_unpack(p)) for p in multi[local]]
+    return [_orig(index, *_unpack(packed))]
+
+
+class _Member:
+    """One FeatureUnion member: how to transform it and where its features sit in a sentence."""
+
+    kind = OTHER
+
+    def __init__(self, name: str, transformer: Any, offset: int, weight: float | None) -> None:
+        self.name = name
+        self.transformer = transformer
+        self.offset = offset
+        self.weight = weight
+        self._names: Any = None
+        self.size = len(self.names())
+
+    def names(self) -> Any:
+        if self._names is None:
+            self._names = self.transformer.get_feature_names_out()
+        return self._names
+
+    def transform(self, texts: list[str]) -> tuple[Any, list[Any] | None]:
+        """The member's block of the feature matrix, and per-sentence locations if free."""
+        return self.transformer.transform(texts), None
+
+    def locate(self, text: str) -> Any:
+        """Where this member's features occur in ``text`` (computed when not given for free)."""
+        return None
+
+    def spans(self, located: Any, local: int) -> list[Span]:
+        return []
+
+
+def _binary_csr(rows: list[list[int]], shape: tuple[int, int]) -> Any:
+    """A 0/1 CSR matrix from each row's sorted column indices."""
+    indptr = np.zeros(len(rows) + 1, dtype=np.int32)
+    indptr[1:] = np.cumsum([len(r) for r in rows])
+    indices = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int32, count=indptr[-1])
+    data = np.ones(len(indices), dtype=np.float64)
+    return sp.csr_matrix((data, indices, indptr), shape=shape)
+
+
+class _Words(_Member):
+    """A word vectorizer: sklearn transforms; a sentence is tokenised again only for its cues."""
+
+    kind = WORDS
+
+    def __init__(self, name: str, transformer: Any, offset: int, weight: float | None) -> None:
+        super().__init__(name, transformer, offset, weight)
+        t = transformer
+        self.vocabulary: dict[str, int] = t.vocabulary_
+        self.preprocess: Callable[[str], str] = t.build_preprocessor()
+        pattern = t.token_pattern or _token_pattern()
+        self.token_re = re.compile(pattern)
+        self.group = self.token_re.groups == 1
+        # For these patterns a token cannot start inside the text between two tokens, so
+        # str.find from the previous token's end gives each token's position (C speed).
+        self.chain = not self.group and pattern in (_token_pattern(), _DEFAULT_TOKEN_PATTERN)
+        self.stop_words = frozenset(t.get_stop_words() or ())
+        self.min_n, self.max_n = t.ngram_range
+        self._grams: dict[int, tuple[str, ...]] = {}
+
+    @staticmethod
+    def supports(t: Any) -> bool:
+        return (
+            getattr(t, "analyzer", None) == "word"
+            and getattr(t, "tokenizer", None) is None
+            and getattr(t, "preprocessor", None) is None
+            and hasattr(t, "build_preprocessor")
+            and hasattr(t, "vocabulary_")
         )
-        keep = contrib > 0
-        rows, cols, contrib = rows[keep], X.indices[keep], contrib[keep]
-        if contrib.size:
-            # One sort for the batch: by row, then by contribution descending.
-            span = float(contrib.max()) * 2.0 + 1.0
-            order = np.argsort(rows * span - contrib, kind="stable")
-            rows, cols, contrib = rows[order], cols[order], contrib[order]
-        per_row = np.bincount(rows, minlength=n)
-        starts = np.concatenate([[0], np.cumsum(per_row)])
-        take = np.minimum(per_row, self.max_features)
-        if contrib.size and (per_row > self.max_features).any():
-            mask = (np.arange(rows.size) - starts[rows]) < take[rows]
-            cols, contrib = cols[mask], contrib[mask]
-        indptr = np.concatenate([[0], np.cumsum(take)])
-        return indptr.tolist(), cols.tolist(), contrib.tolist()
 
-    # ---------------------------------------------------------------- spans
-    def cues(self, text: str, features: Sequence[int], weights: Sequence[float]) -> list[Cue]:
-        """Map contributing features of one sentence to merged, ranked spans of ``text``."""
-        if not features:
+    def locate(self, text: str) -> tuple[list[str], list[int], list[int] | None, str]:
+        """Tokens (as the vectorizer makes them), their start offsets, offset map, text."""
+        processed = self.preprocess(text)
+        if self.chain:
+            words = self.token_re.findall(processed)
+            starts = []
+            at = 0
+            find = processed.find
+            for w in words:
+                at = find(w, at)
+                starts.append(at)
+                at += len(w)
+        else:
+            g = 1 if self.group else 0
+            ms = list(self.token_re.finditer(processed))
+            words = [m.group(g) for m in ms]
+            starts = [m.start(g) for m in ms]
+        if self.stop_words:  # sklearn drops stop words before making n-grams
+            keep = [i for i, w in enumerate(words) if w not in self.stop_words]
+            words = [words[i] for i in keep]
+            starts = [starts[i] for i in keep]
+        return words, starts, _map_offsets(text, processed, self.preprocess), processed
+
+    def spans(self, located: Any, local: int) -> list[Span]:
+        words, starts, index, _ = located
+        if index == []:  # case folding changed the text in a way offsets cannot follow
             return []
-        spans: dict[tuple[int, int], list[Any]] = {}
-        state = _SentenceState(text)
-        for j, w in zip(features, weights, strict=True):
-            kind, key = self._parse(j)
-            if kind == WORDS:
-                found = state.word_spans(self.members[int(self.member_of[j])], key)
-            elif kind == CHARS:
-                found = state.char_spans(self.members[int(self.member_of[j])], key)
-            elif kind == LEXICON:
-                found = state.lexicon_spans(self.members[int(self.member_of[j])], key)
-            else:
-                found = []
-            if not found:
-                continue
-            share = w / len(found)
-            name = self.feature_name(j)
-            for s in found:
-                slot = spans.get(s)
-                if slot is None:
-                    spans[s] = [share, [name]]
-                else:
-                    slot[0] += share
-                    if name not in slot[1]:
-                        slot[1].append(name)
-        ranked = sorted(spans.items(), key=lambda kv: (-kv[1][0], kv[0]))[: self.max_cues]
-        return [Cue(text[s:e], s, e, float(w), tuple(names)) for (s, e), (w, names) in ranked]
-
-
-class _SentenceState:
-    """Per-sentence caches so each member tokenises/preprocesses a sentence at most once."""
-
-    __slots__ = ("text", "_tokens", "_chars", "_lexicon")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._tokens: dict[str, Any] = {}
-        self._chars: dict[str, Any] = {}
-        self._lexicon: dict[str, dict[str, list[tuple[int, int]]]] = {}
-
-    def _orig(self, index: list[int] | None, start: int, end: int) -> tuple[int, int]:
-        if index is None:
-            return start, end
-        return index[start], index[end - 1] + 1
-
-    def word_spans(self, m: _Member, ngram: tuple[str, ...]) -> list[tuple[int, int]]:
-        got = self._tokens.get(m.name)
-        if got is None:
-            processed, index = _map_offsets(self.text, m.preprocess or str.lower)
-            assert m.token_re is not None
-            toks: list[tuple[str, int, int]] = []
-            for mt in m.token_re.finditer(processed):
-                s, e = mt.span(1) if m.token_re.groups == 1 else mt.span()
-                tok = processed[s:e]
-                if tok not in m.stop_words:
-                    toks.append((tok, s, e))
-            first: dict[str, list[int]] = {}
-            for i, (tok, _, _) in enumerate(toks):
-                first.setdefault(tok, []).append(i)
-            got = (toks, first, index)
-            self._tokens[m.name] = got
-        toks, first, index = got
-        n = len(ngram)
+        gram = self._grams.get(local)
+        if gram is None:
+            gram = self._grams[local] = tuple(str(self.names()[local]).split(" "))
+        n = len(gram)
         out = []
-        for i in first.get(ngram[0], ()):
-            if i + n <= len(toks) and all(toks[i + k][0] == ngram[k] for k in range(1, n)):
-                out.append(self._orig(index, toks[i][1], toks[i + n - 1][2]))
+        i = -1
+        first = gram[0]
+        while True:
+            try:
+                i = words.index(first, i + 1)
+            except ValueError:
+                break
+            if n == 1 or words[i : i + n] == list(gram):
+                out.append(_orig(index, starts[i], starts[i + n - 1] + len(words[i + n - 1])))
         return out
 
-    def char_spans(self, m: _Member, gram: str) -> list[tuple[int, int]]:
-        got = self._chars.get(m.name)
-        if got is None:
-            processed, index = _map_offsets(self.text, m.preprocess or str.lower)
-            # Pad and turn every whitespace char into " " (same length) so a char_wb n-gram's
-            # padding spaces match word boundaries exactly.
-            got = (" " + _WS.sub(" ", processed) + " ", index)
-            self._chars[m.name] = got
-        padded, index = got
-        out: list[tuple[int, int]] = []
+
+class _Lexicon(_Member):
+    """The cue lexicon: one ``find`` per sentence gives both its binary features and spans."""
+
+    kind = LEXICON
+
+    def __init__(self, name: str, transformer: Any, offset: int, weight: float | None) -> None:
+        super().__init__(name, transformer, offset, weight)
+        self.column = {str(n): i for i, n in enumerate(self.names())}
+        prefix = name + "__"
+        self.column.update({prefix + k: v for k, v in list(self.column.items())})
+        self.exact = self.reproducible(transformer)
+
+    @staticmethod
+    def reproducible(t: Any) -> bool:
+        # Only the project's own lexicon is known to transform to the binary form of find();
+        # anything else with a find() is transformed by its own transform().
+        try:
+            from models.lexicon import CueLexicon
+        except ImportError:
+            return False
+        return type(t) is CueLexicon
+
+    def locate(self, text: str) -> Located:
+        first: dict[int, int] = {}
+        multi: dict[int, list[int]] | None = None
+        column = self.column
+        for fname, s, e in self.transformer.find(text):
+            col = column.get(fname)
+            if col is None:
+                continue
+            packed = int(s) << 32 | int(e)
+            if col in first:
+                if multi is None:
+                    multi = {}
+                multi.setdefault(col, [first[col]]).append(packed)
+            else:
+                first[col] = packed
+        return first, multi, None
+
+    def transform(self, texts: list[str]) -> tuple[Any, list[Any] | None]:
+        if not self.exact:
+            return self.transformer.transform(texts), None
+        located = [self.locate(t) for t in texts]
+        X = _binary_csr([sorted(loc[0]) for loc in located], (len(texts), self.size))
+        return X, located
+
+    def spans(self, located: Located, local: int) -> list[Span]:
+        return _located_spans(located, local)
+
+
+class _Chars(_Member):
+    """A char / char_wb TfidfVectorizer: sklearn transforms, occurrences are searched on demand."""
+
+    kind = CHARS
+
+    def __init__(self, name: str, transformer: Any, offset: int, weight: float | None) -> None:
+        super().__init__(name, transformer, offset, weight)
+        self.preprocess: Callable[[str], str] = transformer.build_preprocessor()
+
+    def locate(self, text: str) -> tuple[str, list[int] | None]:
+        processed = self.preprocess(text)
+        index = _map_offsets(text, processed, self.preprocess)
+        # Pad and turn every whitespace char into " " (same length) so a char_wb n-gram's
+        # padding spaces match word boundaries exactly.
+        return " " + _WS.sub(" ", processed) + " ", index
+
+    def spans(self, located: tuple[str, list[int] | None], local: int) -> list[Span]:
+        padded, index = located
+        if index == []:
+            return []
+        gram = str(self.names()[local])
+        out: list[Span] = []
         at = padded.find(gram)
         while at != -1:
             # All in padded coordinates (processed = padded - 1); drop the padding spaces.
@@ -309,24 +327,177 @@ class _SentenceState:
                 we = padded.find(" ", ce)
                 ts, te = _trim(padded, ws, we)
                 if te > ts and ts < ce and cs < te:  # the word really holds the n-gram
-                    out.append(self._orig(index, ts - 1, te - 1))
+                    out.append(_orig(index, ts - 1, te - 1))
                 else:
-                    out.append(self._orig(index, cs - 1, ce - 1))
+                    out.append(_orig(index, cs - 1, ce - 1))
             at = padded.find(gram, at + 1)
         return list(dict.fromkeys(out))
 
-    def lexicon_spans(self, m: _Member, name: str) -> list[tuple[int, int]]:
-        got = self._lexicon.get(m.name)
-        if got is None:
-            got = {}
-            for fname, s, e in m.transformer.find(self.text):
-                key = fname.split("__", 1)[1] if fname.startswith(m.name + "__") else fname
-                got.setdefault(key, []).append((int(s), int(e)))
-            self._lexicon[m.name] = got
-        return got.get(name, [])
+
+class Attribution:
+    """Feature matrix + contributions + cue spans for one fitted ``Pipeline([features, clf])``."""
+
+    def __init__(self, pipeline: Any, max_cues: int = 5, max_features: int | None = None) -> None:
+        self.max_cues = max_cues
+        self.max_features = max_features or max_cues + 3
+        self.features = pipeline[:-1]
+        clf = pipeline[-1]
+        union = self.features[-1] if len(self.features.steps) == 1 else None
+        self.members = self._members(union) if union is not None else []
+        if not self.members:
+            # Not a plain FeatureUnion: transform with the pipeline, no spans.
+            self.members = [_Member("features", self.features, 0, None)]
+        coef = np.asarray(clf.coef_, dtype=np.float64)
+        if coef.shape[0] == 1 and len(clf.classes_) == 2:
+            coef = np.vstack([-coef[0], coef[0]])
+        self.class_coef = np.ascontiguousarray(coef)
+        n_features = self.class_coef.shape[1]
+        if sum(m.size for m in self.members) != n_features:
+            raise ValueError(
+                f"the feature union has {sum(m.size for m in self.members)} features but the "
+                f"classifier has {n_features} coefficients"
+            )
+        self.member_of = np.zeros(n_features, dtype=np.int32)
+        for i, m in enumerate(self.members):
+            self.member_of[m.offset : m.offset + m.size] = i
+        self._member_list = self.member_of.tolist()
+        self._names: dict[int, str] = {}
+
+    @staticmethod
+    def _members(union: Any) -> list[_Member]:
+        if not hasattr(union, "transformer_list"):
+            return []
+        weights = union.transformer_weights or {}
+        members: list[_Member] = []
+        offset = 0
+        for name, t in union.transformer_list:
+            if t in ("drop", None):
+                continue
+            if t == "passthrough" or not hasattr(t, "transform"):
+                return []
+            weight = weights.get(name)
+            m: _Member
+            if _Words.supports(t):
+                m = _Words(name, t, offset, weight)
+            elif hasattr(t, "find"):
+                m = _Lexicon(name, t, offset, weight)
+            elif getattr(t, "analyzer", None) in ("char_wb", "char") and hasattr(
+                t, "build_preprocessor"
+            ):
+                m = _Chars(name, t, offset, weight)
+            else:
+                m = _Member(name, t, offset, weight)
+            members.append(m)
+            offset += m.size
+        return members
+
+    # ---------------------------------------------------------------- numbers
+    def transform(self, texts: list[str]) -> tuple[Any, list[list[Any] | None]]:
+        """The union's feature matrix (CSR) and, per member, per-sentence feature locations."""
+        blocks = []
+        located: list[list[Any] | None] = []
+        for m in self.members:
+            Xi, loc = m.transform(texts)
+            if m.weight is not None:
+                Xi = Xi * m.weight
+            blocks.append(Xi)
+            located.append(loc)
+        if len(blocks) == 1:
+            X = blocks[0]
+            X = sp.csr_matrix(X) if sp.issparse(X) else sp.csr_matrix(np.asarray(X))
+        else:
+            X = sp.hstack(blocks, format="csr")
+        return X, located
+
+    def top_contributions(
+        self, X: Any, predicted: np.ndarray
+    ) -> tuple[list[int], list[int], list[float]]:
+        """Per row, the ``max_features`` largest positive contributions toward ``predicted``.
+
+        Returns CSR-like ``(indptr, feature_indices, weights)`` as plain lists.
+        """
+        X = sp.csr_matrix(X)
+        n = X.shape[0]
+        rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(X.indptr))
+        contrib = (
+            X.data.astype(np.float64, copy=False) * self.class_coef[predicted[rows], X.indices]
+        )
+        keep = contrib > 0
+        rows, cols, contrib = rows[keep], X.indices[keep], contrib[keep]
+        if contrib.size:
+            # One stable sort for the batch: by row, then by contribution descending; ties keep
+            # column order, so a sentence gets the same cues in any batch.
+            order = np.lexsort((-contrib, rows))
+            rows, cols, contrib = rows[order], cols[order], contrib[order]
+        per_row = np.bincount(rows, minlength=n)
+        take = np.minimum(per_row, self.max_features)
+        if contrib.size and (per_row > self.max_features).any():
+            starts = np.concatenate([[0], np.cumsum(per_row)])
+            mask = (np.arange(rows.size) - starts[rows]) < take[rows]
+            cols, contrib = cols[mask], contrib[mask]
+        indptr = np.concatenate([[0], np.cumsum(take)])
+        return indptr.tolist(), cols.tolist(), contrib.tolist()
+
+    def feature_name(self, j: int) -> str:
+        name = self._names.get(j)
+        if name is None:
+            m = self.members[self._member_list[j]]
+            name = self._names[j] = f"{m.name}__{m.names()[j - m.offset]}"
+        return name
+
+    def locate(self, text: str) -> list[Any]:
+        """Feature locations of one sentence for every member (for :meth:`cues` alone)."""
+        return [m.locate(text) for m in self.members]
+
+    # ---------------------------------------------------------------- spans
+    def cues(
+        self,
+        text: str,
+        features: Sequence[int],
+        weights: Sequence[float],
+        located: Sequence[Any] | None = None,
+    ) -> tuple[Cue, ...]:
+        """Map contributing features of one sentence to merged, ranked spans of ``text``.
+
+        ``located[m]``: member ``m``'s locations in this sentence from :meth:`transform`, or
+        None to compute them here.
+        """
+        if not features:
+            return ()
+        lazy: dict[int, Any] = {}
+        spans: dict[Span, float] = {}
+        behind: dict[Span, tuple[int, ...]] = {}
+        members, member_list = self.members, self._member_list
+        for j, w in zip(features, weights, strict=True):
+            mi = member_list[j]
+            m = members[mi]
+            loc = located[mi] if located is not None else None
+            if loc is None:
+                loc = lazy.get(mi)
+                if loc is None:
+                    loc = lazy[mi] = m.locate(text)
+            found = m.spans(loc, j - m.offset)
+            if not found:
+                continue
+            share = w / len(found)
+            for s in found:
+                if s in spans:
+                    spans[s] += share
+                    behind[s] += (j,)
+                else:
+                    spans[s] = share
+                    behind[s] = (j,)
+        ranked = sorted(spans, key=lambda s: (-spans[s], s))[: self.max_cues]
+        name = self.feature_name
+        return tuple(
+            [
+                Cue(text[s:e], s, e, spans[(s, e)], tuple([name(j) for j in behind[(s, e)]]))
+                for s, e in ranked
+            ]
+        )
 
 
-def _trim(padded: str, s: int, e: int) -> tuple[int, int]:
+def _trim(padded: str, s: int, e: int) -> Span:
     """Trim non-alphanumeric characters off both ends of ``padded[s:e]``."""
     while s < e and not _is_word_char(padded[s]):
         s += 1

@@ -13,13 +13,11 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import Any, NamedTuple
 
 from claimkit.errors import ClaimkitError, InputError
 from claimkit.labels import HEDGED
-from models.cues import Cue, CueExplainer
+from models.cues import Attribution, Cue
 
 __all__ = ["ArticleTags", "Cue", "SentencePrediction", "Summary", "Tagger", "is_hedged_label"]
 
@@ -29,9 +27,12 @@ def is_hedged_label(label: str) -> bool:
     return label in HEDGED or label.lower() == "hedged"
 
 
-@dataclass(frozen=True, slots=True)
-class SentencePrediction:
-    """One sentence: where it is, its label, all label probabilities and its cues."""
+class SentencePrediction(NamedTuple):
+    """One sentence: where it is, its label, all label probabilities and its cues.
+
+    A named tuple (immutable, compares by value): a batch of thousands of them costs the
+    garbage collector nothing, unlike a class instance.
+    """
 
     text: str
     start: int
@@ -39,7 +40,7 @@ class SentencePrediction:
     label: str
     probabilities: dict[str, float]
     hedged: bool
-    cues: list[Cue]
+    cues: tuple[Cue, ...]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -156,8 +157,7 @@ class Tagger:
         self._clf = pipeline[-1]
         self.labels: tuple[str, ...] = tuple(str(c) for c in self._clf.classes_)
         self._hedged = [is_hedged_label(label) for label in self.labels]
-        self._explainer = CueExplainer(pipeline, max_cues=max_cues)
-        self._transform = _fast_transform(self._features)
+        self._attribution = Attribution(pipeline, max_cues=max_cues)
 
     # --------------------------------------------------------------------- identity
     @property
@@ -185,19 +185,23 @@ class Tagger:
         """Predict ``texts``; shift start/end and cue offsets by ``offsets`` (article positions)."""
         if not texts:
             return []
-        X = self._transform(texts)
+        X, located = self._attribution.transform(texts)
         proba = self._clf.predict_proba(X)
         predicted = proba.argmax(axis=1)
-        indptr, feats, weights = self._explainer.top_contributions(X, predicted)
-        labels, hedged, cues_of = self.labels, self._hedged, self._explainer.cues
+        indptr, feats, weights = self._attribution.top_contributions(X, predicted)
+        labels, hedged, cues_of = self.labels, self._hedged, self._attribution.cues
+        # Per sentence, each member's feature locations (None: computed on demand).
+        per_sentence = zip(
+            *[loc if loc is not None else [None] * len(texts) for loc in located], strict=True
+        )
         out = []
-        for i, (text, off, k, p) in enumerate(
-            zip(texts, offsets, predicted.tolist(), proba.tolist(), strict=True)
+        for i, (text, off, k, p, loc) in enumerate(
+            zip(texts, offsets, predicted.tolist(), proba.tolist(), per_sentence, strict=True)
         ):
             a, b = indptr[i], indptr[i + 1]
-            cues = cues_of(text, feats[a:b], weights[a:b])
+            cues = cues_of(text, feats[a:b], weights[a:b], loc)
             if off:
-                cues = [c.shifted(off) for c in cues]
+                cues = tuple([c.shifted(off) for c in cues])
             out.append(
                 SentencePrediction(
                     text,
@@ -323,14 +327,12 @@ class Tagger:
     # Pickled for joblib workers: the explainer's caches are rebuilt on the other side.
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        for key in ("_explainer", "_transform"):
-            state.pop(key, None)
+        state.pop("_attribution", None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._explainer = CueExplainer(self.pipeline, max_cues=self.max_cues)
-        self._transform = _fast_transform(self._features)
+        self._attribution = Attribution(self.pipeline, max_cues=self.max_cues)
 
 
 def _tag_chunk(tagger: Tagger, chunk: list[_Article], clean: bool) -> list[ArticleTags]:
@@ -341,38 +343,6 @@ def _chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     it = iter(items)
     while chunk := list(itertools.islice(it, size)):
         yield chunk
-
-
-def _fast_transform(features: Any) -> Any:
-    """``features.transform`` without FeatureUnion's per-call joblib dispatch.
-
-    FeatureUnion.transform runs its members through ``Parallel`` even for one job, which costs
-    more than the transform itself for a one-article batch. This does the same arithmetic
-    (member transforms, transformer weights, hstack to CSR) and is checked against
-    ``features.transform`` in the tests.
-    """
-    import scipy.sparse as sp
-
-    union = features[-1] if hasattr(features, "steps") and len(features.steps) == 1 else None
-    if union is None or not hasattr(union, "transformer_list") or getattr(union, "n_jobs", None):
-        return features.transform
-    weights = union.transformer_weights or {}
-    members = [(n, t) for n, t in union.transformer_list if t not in ("drop", None)]
-    if any(t == "passthrough" for _, t in members):
-        return features.transform
-
-    def transform(texts: list[str]) -> Any:
-        blocks = []
-        for name, t in members:
-            Xi = t.transform(texts)
-            if name in weights:
-                Xi = Xi * weights[name]
-            blocks.append(Xi)
-        if all(sp.issparse(b) for b in blocks):
-            return sp.hstack(blocks, format="csr")
-        return np.hstack([b.toarray() if sp.issparse(b) else b for b in blocks])
-
-    return transform
 
 
 def from_loaded(loaded: Any, **kwargs: Any) -> Tagger:

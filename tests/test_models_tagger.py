@@ -193,7 +193,7 @@ def test_probabilities_are_the_pipelines_and_sum_to_one(tagger, seed_articles):
 
 def test_fast_transform_equals_the_feature_union(tagger):
     texts = [text for text, _ in SEED_LABELS] + ["", "?"]
-    a = tagger._transform(texts)
+    a, _ = tagger._attribution.transform(texts)
     b = tagger.pipeline[:-1].transform(texts)
     assert a.shape == b.shape and abs(a - b).max() == 0
 
