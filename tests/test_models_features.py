@@ -1,0 +1,101 @@
+"""The pipeline factory: member names, feature names, parameters, determinism."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from models.features import DEFAULT_PARAMS, TOKEN_PATTERN, build_pipeline, normalise_params
+from models.lexicon import CueLexicon
+
+FIXTURE = Path(__file__).parent / "data" / "train_seed_sentences.jsonl"
+
+
+@pytest.fixture(scope="module")
+def seed_rows() -> tuple[list[str], list[str]]:
+    rows = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines()]
+    return [r["text"] for r in rows], [r["label"] for r in rows]
+
+
+def test_token_pattern_keeps_contractions_and_question_marks() -> None:
+    tokens = re.findall(
+        TOKEN_PATTERN, "you shouldn\u2019t, can't you? Kim's army, a 1,500-man unit"
+    )
+    assert tokens == [
+        "you", "shouldn\u2019t", "can't", "you", "?", "Kim's", "army", "a", "1", "500", "man", "unit",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("params", "members"),
+    [
+        ({}, ["words", "cues"]),
+        ({"cues": False}, ["words"]),
+        ({"chars": True}, ["words", "chars", "cues"]),
+        ({"chars": True, "cues": False}, ["words", "chars"]),
+    ],
+)
+def test_feature_union_member_names_follow_the_contract(params: dict, members: list[str]) -> None:
+    pipeline = build_pipeline(**params)
+    assert [name for name, _ in pipeline.steps] == ["features", "clf"]
+    union = pipeline.named_steps["features"]
+    assert [name for name, _ in union.transformer_list] == members
+    words = dict(union.transformer_list)["words"]
+    assert (words.analyzer, words.lowercase, words.token_pattern) == ("word", True, TOKEN_PATTERN)
+    if "chars" in members:
+        assert dict(union.transformer_list)["chars"].analyzer == "char_wb"
+    if "cues" in members:
+        assert isinstance(dict(union.transformer_list)["cues"], CueLexicon)
+    clf = pipeline.named_steps["clf"]
+    assert isinstance(clf, LogisticRegression) and clf.class_weight == "balanced"
+
+
+def test_feature_names_after_fit(seed_rows: tuple[list[str], list[str]]) -> None:
+    texts, labels = seed_rows
+    pipeline = build_pipeline(chars=True).fit(texts, labels)
+    names = set(pipeline[:-1].get_feature_names_out())
+    assert {
+        "words__could",
+        "words__appear to",
+        "cues__hedge:reportedly",
+        "cues__modal:could",
+    } <= names
+    assert any(n.startswith("chars__") for n in names)
+    assert list(pipeline.classes_) == sorted(set(labels))
+
+
+def test_cue_weight_scales_only_the_cue_columns(seed_rows: tuple[list[str], list[str]]) -> None:
+    texts, labels = seed_rows
+    plain = build_pipeline().fit(texts, labels)[:-1].transform(texts).toarray()
+    heavy = build_pipeline(cue_weight=3.0).fit(texts, labels)[:-1].transform(texts).toarray()
+    n_cues = len(CueLexicon().fit([]).get_feature_names_out())
+    np.testing.assert_allclose(heavy[:, :-n_cues], plain[:, :-n_cues])
+    np.testing.assert_allclose(heavy[:, -n_cues:], 3.0 * plain[:, -n_cues:])
+
+
+def test_params_survive_a_json_round_trip() -> None:
+    params = normalise_params({"C": 3, "word_ngram_range": (1, 3), "chars": True})
+    again = normalise_params(json.loads(json.dumps(params)))
+    assert again == params
+    assert (
+        build_pipeline(**again).get_params(deep=True).keys()
+        == build_pipeline(**params).get_params().keys()
+    )
+    assert set(params) == set(DEFAULT_PARAMS)
+
+
+def test_unknown_parameter_is_refused() -> None:
+    with pytest.raises(ValueError, match="ngram"):
+        build_pipeline(ngram=(1, 2))
+
+
+def test_same_data_same_seed_same_probabilities(seed_rows: tuple[list[str], list[str]]) -> None:
+    texts, labels = seed_rows
+    a = build_pipeline(chars=True).fit(texts, labels).predict_proba(texts)
+    b = build_pipeline(chars=True).fit(texts, labels).predict_proba(texts)
+    assert np.array_equal(a, b)
