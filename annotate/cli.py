@@ -75,6 +75,7 @@ def _push(args: argparse.Namespace) -> int:
         seed=args.seed,
         with_labels=args.with_labels,
         annotator=args.annotator,
+        ground_truth=args.ground_truth,
         to_file=args.to_file,
         batch_size=args.batch_size,
         url=args.url,
@@ -174,6 +175,12 @@ def register(subparsers: Any) -> None:
     )
     push_p.add_argument(
         "--annotator", metavar="EMAIL", help="who the --with-labels annotations are credited to"
+    )
+    push_p.add_argument(
+        "--ground-truth",
+        action="store_true",
+        help="mark the --with-labels annotations as ground truth (an adjudicator's decision: "
+        "`annotate pull` takes them as the gold label)",
     )
     push_p.add_argument(
         "--to-file", metavar="FILE", help="write a Label Studio import file instead of pushing"

@@ -138,6 +138,7 @@ def make_task(
     prediction: dict[str, Any] | None = None,
     label: str | None = None,
     annotator: str | None = None,
+    ground_truth: bool = False,
 ) -> dict[str, Any]:
     """One Label Studio import item."""
     task: dict[str, Any] = {"data": {name: row.get(name, d) for name, d in TASK_FIELDS.items()}}
@@ -145,7 +146,11 @@ def make_task(
         task["predictions"] = [prediction]
     if label is not None:
         task["annotations"] = [
-            {"result": interface.choice_result(label), "completed_by": {"email": annotator}}
+            {
+                "result": interface.choice_result(label),
+                "completed_by": {"email": annotator},
+                "ground_truth": ground_truth,
+            }
         ]
     return task
 
@@ -191,6 +196,7 @@ def push(
     seed: int = 0,
     with_labels: str | os.PathLike[str] | None = None,
     annotator: str | None = None,
+    ground_truth: bool = False,
     to_file: str | os.PathLike[str] | None = None,
     batch_size: int = BATCH_SIZE,
     url: str | None = None,
@@ -263,7 +269,7 @@ def push(
                 "result": interface.choice_result(pred.label),
             }
         label = labels.get(row["sentence_id"])
-        tasks.append(make_task(row, prediction, label, annotator))
+        tasks.append(make_task(row, prediction, label, annotator, ground_truth))
     if model is not None and predictions is not None:
         result.model_version = model.model_version
         result.n_predictions = sum("predictions" in t for t in tasks)
@@ -281,7 +287,7 @@ def push(
     result.n_imported = _import_batches(studio, result.project_id, tasks, batch_size, progress)
     if labels:
         result.n_annotations_added = _annotate_existing(
-            studio, existing, labels, annotator or "", user_id, progress
+            studio, existing, labels, annotator or "", user_id, progress, ground_truth
         )
     return result
 
@@ -329,6 +335,7 @@ def _annotate_existing(
     annotator: str,
     user_id: int,
     progress: bool,
+    ground_truth: bool = False,
 ) -> int:
     """Add the annotator's label to tasks already in the project, unless they annotated it already."""
     from tqdm import tqdm
@@ -351,6 +358,7 @@ def _annotate_existing(
             id=task_id,
             result=interface.choice_result(label),
             completed_by=user_id,
+            ground_truth=ground_truth,
         )
     return len(todo)
 
