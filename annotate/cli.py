@@ -102,6 +102,13 @@ def _pull(args: argparse.Namespace) -> int:
     return 0
 
 
+def _card(args: argparse.Namespace) -> int:
+    from annotate.datacard import write_card
+
+    print(f"written: {write_card(args.folder, args.template)}")
+    return 0
+
+
 def register(subparsers: Any) -> None:
     """Add the `studio` and `annotate` commands."""
     from annotate.push import BATCH_SIZE, DEFAULT_PROJECT
@@ -214,3 +221,15 @@ def register(subparsers: Any) -> None:
     )
     _connection_args(pull_p)
     pull_p.set_defaults(func=_pull)
+
+    card_p = sub.add_parser(
+        "card",
+        help="write DATA_CARD.md for a pulled dataset from a template",
+        description="Fill a Markdown template's {placeholders} (counts, label table, agreement, "
+        "per-article table, ...) from the files `annotate pull` wrote, and save DATA_CARD.md there.",
+        epilog="example:\n  claimkit annotate card data/labelled --template data/labels/DATA_CARD.template.md",
+        formatter_class=FORMATTER,
+    )
+    card_p.add_argument("folder", help="a folder written by `claimkit annotate pull`")
+    card_p.add_argument("--template", required=True, help="Markdown template with {placeholders}")
+    card_p.set_defaults(func=_card)
