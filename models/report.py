@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from models.tagger import ArticleTags, SentencePrediction, Tagger
 
 SCHEMA = "claimkit.predictions/1"
+SHOWN_CUES = 3  # cues emphasised per sentence in the table and HTML (JSON has them all)
 FORMATS = ("table", "json", "jsonl", "html")
 
 # Label colours: terminal (ANSI 256-colour foreground) and HTML (text tint, bar colour).
@@ -50,7 +51,7 @@ _KNOWN = {
     "opinion": (171, "#f3e3fb", "#9b3fc2"),
     "speculative": (214, "#fdeccf", "#d9861c"),
     "attributed": (75, "#dcecfb", "#2f7fc8"),
-    "confirmed": (107, "#e6f1dc", "#5e8f3a"),
+    "confirmed": (107, "#eef4e8", "#6f9a4d"),
 }
 _SPARE = [(203, "#fbe0e0", "#c94040"), (44, "#d9f3f3", "#238c8c"), (245, "#ececec", "#777777")]
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -71,10 +72,22 @@ def model_info(tagger: Tagger) -> dict[str, Any]:
     }
 
 
-def cue_segments(sentence: SentencePrediction) -> list[tuple[str, bool, float]]:
-    """Split a sentence into (text, is_cue, weight) pieces; overlapping cues are merged."""
+def ordered_labels(labels: Sequence[str]) -> list[str]:
+    """The guideline's order (opinion, speculative, attributed, confirmed) first, then the rest."""
+    from claimkit.labels import LABELS
+
+    return [x for x in LABELS if x in labels] + [x for x in labels if x not in LABELS]
+
+
+def cue_segments(
+    sentence: SentencePrediction, limit: int = SHOWN_CUES
+) -> list[tuple[str, bool, float]]:
+    """Split a sentence into (text, is_cue, weight) pieces for its ``limit`` strongest cues.
+
+    Overlapping cues are merged for display.
+    """
     base = sentence.start
-    spans = sorted((c.start - base, c.end - base, c.weight) for c in sentence.cues)
+    spans = sorted((c.start - base, c.end - base, c.weight) for c in sentence.cues[:limit])
     merged: list[list[Any]] = []
     for s, e, w in spans:
         if merged and s <= merged[-1][1]:
@@ -138,7 +151,7 @@ def write_table(
 def summary_line(article: ArticleTags) -> str:
     sm = article.summary
     parts = [f"{sm.n_sentences} sentences", f"hedging ratio {sm.hedging_ratio:.0%}"]
-    parts += [f"{k} {v} ({sm.shares[k]:.0%})" for k, v in sm.counts.items()]
+    parts += [f"{k} {sm.counts[k]} ({sm.shares[k]:.0%})" for k in ordered_labels(list(sm.counts))]
     return " · ".join(parts)
 
 
@@ -192,7 +205,7 @@ def write_html(
     model: dict[str, Any],
     title: str = "claimkit: hedging report",
 ) -> None:
-    labels = list(model["labels"])
+    labels = ordered_labels(model["labels"])
     styles = label_style(labels)
     cls = {label: f"l{i}" for i, label in enumerate(labels)}
     css = _CSS + "".join(

@@ -1,0 +1,179 @@
+"""Safe model loading: the artifact's sha256 is checked against manifest.json before unpickling."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from pathlib import Path
+
+import joblib
+import pytest
+import sklearn
+
+from claimkit.errors import ModelError
+
+SENTENCES = [
+    ("North Korea could deploy up to 100,000 soldiers to help the Kremlin.", "speculative"),
+    ("Moscow has reportedly amassed some 50,000 soldiers in the region.", "speculative"),
+    ("The former Netherlands Prime Minister said soldiers had been sent to Kursk.", "attributed"),
+    ("NATO chief Mark Rutte confirmed the deployment of soldiers to Russia.", "attributed"),
+    ("Putin and Kim signed a security pact back in June of this year.", "confirmed"),
+    (
+        "Ukrainian forces made an ambitious cross-border incursion into Kursk in August.",
+        "confirmed",
+    ),
+    ("The development, while worrying, is not surprising.", "opinion"),
+    ("The war has eaten into both economies, but the human toll is truly staggering.", "opinion"),
+]
+
+
+def write_model_dir(folder: Path, **params: object) -> Path:
+    """A model folder as the contract describes it (compressed joblib, as `train` writes)."""
+    from models.features import build_pipeline
+
+    texts, labels = zip(*SENTENCES, strict=True)
+    pipeline = build_pipeline(**params).fit(list(texts), list(labels))
+    folder.mkdir(parents=True, exist_ok=True)
+    joblib.dump(pipeline, folder / "model.joblib", compress=3)
+    manifest = {
+        "name": folder.name,
+        "created": "2026-11-29T14:00:00Z",
+        "artifact": "model.joblib",
+        "sha256": hashlib.sha256((folder / "model.joblib").read_bytes()).hexdigest(),
+        "labels": [str(c) for c in pipeline[-1].classes_],
+        "params": {},
+        "versions": {"scikit-learn": sklearn.__version__, "joblib": joblib.__version__},
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def model_dir(tmp_path: Path) -> Path:
+    return write_model_dir(tmp_path / "seed-model")
+
+
+def _never_unpickle(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("joblib.load was called on an unverified artifact")
+
+    monkeypatch.setattr(joblib, "load", refuse)
+
+
+def test_load_a_verified_folder(model_dir: Path) -> None:
+    import models
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # same scikit-learn: no warning at all
+        tagger = models.load(model_dir)
+    manifest = json.loads((model_dir / "manifest.json").read_text())
+    assert tagger.sha256 == manifest["sha256"]
+    assert list(tagger.labels) == manifest["labels"]
+    assert tagger.name == "seed-model"
+    assert tagger.model_version == f"seed-model-{manifest['sha256'][:12]}"
+    [s] = tagger.predict(["Moscow has reportedly amassed soldiers."])
+    assert s.label in tagger.labels
+
+
+def test_tampered_artifact_is_refused_before_unpickling(
+    model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import models
+
+    with (model_dir / "model.joblib").open("ab") as f:
+        f.write(b"\0")
+    _never_unpickle(monkeypatch)
+    with pytest.raises(ModelError, match="sha256 .* does not match .*refusing to load"):
+        models.load(model_dir)
+
+
+def test_swapped_artifact_is_refused(model_dir: Path, tmp_path: Path) -> None:
+    import models
+
+    other = write_model_dir(tmp_path / "other", C=0.5)
+    (model_dir / "model.joblib").write_bytes((other / "model.joblib").read_bytes())
+    with pytest.raises(ModelError, match="does not match"):
+        models.load(model_dir)
+
+
+def test_missing_manifest_is_refused(model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import models
+
+    (model_dir / "manifest.json").unlink()
+    _never_unpickle(monkeypatch)
+    with pytest.raises(ModelError, match="no manifest.json.*refusing"):
+        models.load(model_dir)
+    # Pointing at the artifact itself does not bypass the check.
+    with pytest.raises(ModelError, match="no manifest.json"):
+        models.load(model_dir / "model.joblib")
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"sha256": None}, "'sha256' is missing"),
+        ({"artifact": "../model.joblib"}, "must be a file name in the model folder"),
+        ({"artifact": "/etc/passwd"}, "must be a file name in the model folder"),
+        ({"artifact": "gone.joblib"}, "does not exist"),
+        ({"labels": ["a", "b"]}, "do not match the classifier's classes"),
+    ],
+)
+def test_bad_manifests_are_refused(model_dir: Path, change: dict, message: str) -> None:
+    import models
+
+    path = model_dir / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest.update(change)
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match=message):
+        models.load(model_dir)
+
+
+def test_unreadable_manifest_is_refused(model_dir: Path) -> None:
+    import models
+
+    (model_dir / "manifest.json").write_text("{not json")
+    with pytest.raises(ModelError, match="not a readable JSON manifest"):
+        models.load(model_dir)
+
+
+def test_other_scikit_learn_version_warns_clearly(model_dir: Path) -> None:
+    import models
+    from models.artifact import ModelVersionWarning
+
+    path = model_dir / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["versions"]["scikit-learn"] = "1.5.0"
+    path.write_text(json.dumps(manifest))
+    with pytest.warns(
+        ModelVersionWarning, match=r"trained with scikit-learn 1\.5\.0 but .* installed"
+    ):
+        tagger = models.load(model_dir)
+    assert tagger.predict(["Moscow has reportedly amassed soldiers."])
+
+
+def test_missing_folder_and_missing_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import models
+    from models import artifact
+
+    with pytest.raises(ModelError, match="no such model folder"):
+        models.load(tmp_path / "nowhere")
+    monkeypatch.setattr(artifact, "DEFAULT_MODEL_DIR", tmp_path / "default")
+    with pytest.raises(ModelError, match="no default model is shipped"):
+        models.load()
+
+
+@pytest.mark.skipif(
+    not (Path(__file__).resolve().parents[1] / "models" / "default" / "manifest.json").is_file(),
+    reason="the default model is not trained yet (models/default/ has no manifest.json)",
+)
+def test_the_shipped_default_model_loads_and_verifies() -> None:
+    import models
+
+    tagger = models.load()
+    assert set(tagger.labels) == {"opinion", "speculative", "attributed", "confirmed"}
+    [s] = tagger.predict(["North Korea could reportedly deploy troops"])
+    assert {"could", "reportedly"} <= {c.text for c in s.cues}

@@ -1,0 +1,176 @@
+"""Cue attribution: the feature matrix is the pipeline's, cues are placed where the features are."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from models.cues import Attribution
+from models.tagger import Tagger
+
+TRAIN = [
+    ("North Korea could deploy up to 100,000 soldiers to help the Kremlin.", "speculative"),
+    ("Moscow has reportedly amassed some 50,000 soldiers in the region.", "speculative"),
+    ("They also appear to be short and thin, suggesting malnutrition.", "speculative"),
+    ("The former Netherlands Prime Minister said soldiers had been sent to Kursk.", "attributed"),
+    ("NATO chief Mark Rutte confirmed the deployment of soldiers to Russia.", "attributed"),
+    ("“It’s a sign of desperation,” John Foreman told The Independent.", "attributed"),
+    ("Putin and Kim signed a security pact back in June of this year.", "confirmed"),
+    (
+        "Ukrainian forces made an ambitious cross-border incursion into Kursk in August.",
+        "confirmed",
+    ),
+    ("Pyongyang was awash with Russian flags as he touched down in June.", "confirmed"),
+    ("The development, while worrying, is not surprising.", "opinion"),
+    ("If you want to be a great power, you shouldn’t be kowtowing to North Korea.", "opinion"),
+    ("The war has eaten into both economies, but the human toll is truly staggering.", "opinion"),
+]
+PROBES = [text for text, _ in TRAIN] + [
+    "",
+    "?",
+    "North Korea could reportedly, REPORTEDLY deploy troops!",
+    "İSTANBUL said: the ÆGEAN troops could be moved — reportedly.",
+    "Σίγουρα ΟΔΟΣ could reportedly ΤΕΛΟΣ",
+    "“Could” they? “Reportedly”… (said) the   officials\nwho\twere there.",
+]
+
+
+def fit(pipeline: Pipeline, binary: bool = False) -> Pipeline:
+    texts = [t for t, _ in TRAIN]
+    labels = [("hedged" if y != "confirmed" else "not_hedged") if binary else y for _, y in TRAIN]
+    return pipeline.fit(texts, labels)
+
+
+def contract_pipelines() -> dict[str, Pipeline]:
+    from models.features import build_pipeline
+
+    return {
+        "default": build_pipeline(),
+        "chars": build_pipeline(chars=True),
+        "cue_weight": build_pipeline(cue_weight=2.5, word_ngram_range=(1, 3)),
+        "no_cues": build_pipeline(cues=False),
+        "stop_words": Pipeline(
+            [
+                (
+                    "features",
+                    FeatureUnion(
+                        [("words", TfidfVectorizer(stop_words="english", ngram_range=(1, 2)))]
+                    ),
+                ),
+                ("clf", LogisticRegression()),
+            ]
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", list(contract_pipelines()))
+def test_the_matrix_is_exactly_the_pipelines(name: str) -> None:
+    pipeline = fit(contract_pipelines()[name])
+    X, _ = Attribution(pipeline).transform(PROBES)
+    expected = pipeline[:-1].transform(PROBES)
+    assert X.shape == expected.shape
+    assert abs(X - expected).max() == 0
+
+
+@pytest.mark.parametrize("name", list(contract_pipelines()))
+def test_every_cue_is_where_it_says(name: str) -> None:
+    tagger = Tagger(fit(contract_pipelines()[name]))
+    placed = 0
+    for s in tagger.predict(PROBES):
+        for c in s.cues:
+            assert s.text[c.start : c.end] == c.text
+            assert c.text.strip() == c.text and c.text
+            assert c.weight > 0 and c.features
+            placed += 1
+    assert placed > len(PROBES)
+
+
+def test_words_spans_follow_the_vectorizers_tokens() -> None:
+    tagger = Tagger(fit(contract_pipelines()["default"]))
+    text = "North Korea could reportedly, REPORTEDLY deploy troops!"
+    [s] = tagger.predict([text])
+    by_text = {}
+    for c in s.cues:
+        by_text.setdefault(c.text, []).append(c)
+    # "reportedly" occurs twice: its features' contribution is shared, both places are cues.
+    assert {"reportedly", "REPORTEDLY"} <= set(by_text)
+    [low], [high] = by_text["reportedly"], by_text["REPORTEDLY"]
+    assert low.weight == pytest.approx(high.weight)
+    assert "words__reportedly" in low.features
+
+
+def test_repeated_feature_shares_its_contribution() -> None:
+    pipeline = fit(contract_pipelines()["no_cues"])
+    attribution = Attribution(pipeline, max_cues=50, max_features=500)
+    text = "reportedly reportedly soldiers"
+    X, _ = attribution.transform([text])
+    k = int(np.argmax(pipeline.predict_proba([text])[0]))
+    j = list(pipeline[:-1].get_feature_names_out()).index("words__reportedly")
+    contribution = attribution.class_coef[k, j] * X[0, j]
+    cues = attribution.cues(text, [j], [contribution], None)  # located on demand
+    assert [(c.start, c.end) for c in cues] == [(0, 10), (11, 21)]
+    assert sum(c.weight for c in cues) == pytest.approx(contribution)
+
+
+def test_char_ngrams_are_widened_to_their_word() -> None:
+    pipeline = fit(
+        Pipeline(
+            [
+                (
+                    "features",
+                    FeatureUnion(
+                        [("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4)))]
+                    ),
+                ),
+                ("clf", LogisticRegression(C=10)),
+            ]
+        )
+    )
+    tagger = Tagger(pipeline)
+    text = "“Reportedly,” they could (perhaps) deploy."
+    [s] = tagger.predict([text])
+    assert s.cues
+    words = {"Reportedly", "they", "could", "perhaps", "deploy"}
+    for c in s.cues:
+        assert text[c.start : c.end] == c.text
+        assert c.text in words, c  # whole words, quotes and brackets trimmed
+        assert all(f.startswith("chars__") for f in c.features)
+
+
+def test_binary_models_attribute_to_the_predicted_side() -> None:
+    pipeline = fit(contract_pipelines()["default"], binary=True)
+    tagger = Tagger(pipeline)
+    assert tagger.labels == ("hedged", "not_hedged")
+    coef = pipeline[-1].coef_[0]  # positive pushes toward classes_[1] = "not_hedged"
+    names = list(pipeline[:-1].get_feature_names_out())
+    for s in tagger.predict(PROBES):
+        assert s.hedged == (s.label == "hedged")
+        sign = 1 if s.label == "not_hedged" else -1
+        for c in s.cues:
+            for f in c.features:
+                assert sign * coef[names.index(f)] > 0, (s.label, f)
+
+
+def test_unknown_members_are_transformed_but_not_placed() -> None:
+    import scipy.sparse as sp
+    from sklearn.preprocessing import FunctionTransformer
+
+    length = FunctionTransformer(
+        lambda xs: sp.csr_matrix([[len(x) / 100] for x in xs]),
+        feature_names_out=lambda self, names: np.array(["length"], dtype=object),
+    )
+    pipeline = fit(
+        Pipeline(
+            [
+                ("features", FeatureUnion([("words", TfidfVectorizer()), ("length", length)])),
+                ("clf", LogisticRegression()),
+            ]
+        )
+    )
+    X, _ = Attribution(pipeline).transform(PROBES)
+    assert abs(X - pipeline[:-1].transform(PROBES)).max() == 0
+    for s in Tagger(pipeline).predict(PROBES):
+        assert all(f.startswith("words__") for c in s.cues for f in c.features)

@@ -1,0 +1,100 @@
+"""tag_many on a dask.distributed cluster (joblib's Dask backend) gives the single-process result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from claimkit.readers import Article, read_articles
+
+distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "data" / "articles" / "seeds"
+SENTENCES = [
+    ("North Korea could deploy up to 100,000 soldiers to help the Kremlin.", "speculative"),
+    ("Moscow has reportedly amassed some 50,000 soldiers in the region.", "speculative"),
+    ("The former Netherlands Prime Minister said soldiers had been sent to Kursk.", "attributed"),
+    ("NATO chief Mark Rutte confirmed the deployment of soldiers to Russia.", "attributed"),
+    ("Putin and Kim signed a security pact back in June of this year.", "confirmed"),
+    (
+        "Ukrainian forces made an ambitious cross-border incursion into Kursk in August.",
+        "confirmed",
+    ),
+    ("The development, while worrying, is not surprising.", "opinion"),
+    ("The war has eaten into both economies, but the human toll is truly staggering.", "opinion"),
+]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    # Worker processes, as on a real cluster: the tagger travels pickled.
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as local:
+        yield local
+
+
+@pytest.fixture(scope="module")
+def tagger():
+    from models.features import build_pipeline
+    from models.tagger import Tagger
+
+    texts, labels = zip(*SENTENCES, strict=True)
+    return Tagger(build_pipeline().fit(list(texts), list(labels)), name="seed-test")
+
+
+@pytest.mark.slow
+def test_local_cluster_equals_single_process(cluster, tagger):
+    articles = [a for a in read_articles([SEEDS]) if isinstance(a, Article)] * 3
+    single = list(tagger.tag_many(articles, n_jobs=1))
+    on_cluster = list(tagger.tag_many(articles, scheduler=cluster.scheduler_address, chunk_size=2))
+    assert [r.article_id for r in on_cluster] == [a.article_id for a in articles]
+    assert on_cluster == single
+
+
+@pytest.mark.slow
+def test_predict_cli_on_the_cluster(cluster, tagger, tmp_path, capsys):
+    import hashlib
+    import json
+
+    import joblib
+    import sklearn
+
+    from claimkit.cli import main
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    joblib.dump(tagger.pipeline, folder / "model.joblib")
+    (folder / "manifest.json").write_text(
+        json.dumps(
+            {
+                "name": "seed-test",
+                "sha256": hashlib.sha256((folder / "model.joblib").read_bytes()).hexdigest(),
+                "labels": list(tagger.labels),
+                "versions": {"scikit-learn": sklearn.__version__},
+            }
+        )
+    )
+    out = tmp_path / "p.jsonl"
+    code = main(
+        [
+            "predict",
+            str(SEEDS),
+            "--format",
+            "jsonl",
+            "--out",
+            str(out),
+            "--model",
+            str(folder),
+            "--scheduler",
+            cluster.scheduler_address,
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    local = [a.to_dict() for a in tagger.tag_many(read_articles([SEEDS]))]
+    assert [
+        {k: v for k, v in r.items() if k not in ("schema", "model_version")} for r in rows
+    ] == json.loads(json.dumps(local))
