@@ -1,0 +1,189 @@
+"""Time `claimkit train`'s work on 1k, 4k and 16k sentences resampled from the bundled labelled set.
+
+    python benchmarks/bench_train.py                      # data/labelled, sizes 1000 4000 16000
+    python benchmarks/bench_train.py --sizes 1000 4000 --what fit
+
+For each size it measures, in this one process:
+- ``search``: the default grid's grouped 5-fold CV search plus the refit (what `claimkit train` runs);
+- ``fit``: one fit of the default pipeline on all rows (what the refit alone costs).
+It prints wall time, peak memory (peak RSS of the process during that step, via
+/proc/self/clear_refs + VmHWM on Linux; tracemalloc's peak elsewhere) and the ratio to the first
+size, so the growth curve can be read: linear growth doubles the time when the data doubles.
+
+Resampling draws sentences with replacement, whole articles at a time, and gives each copy of an
+article a new group id, so the grouped CV still never splits an article's copy across folds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import random
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from train.data import LabelledData, load_labelled  # noqa: E402
+from train.search import DEFAULT_GRID, grid_search  # noqa: E402
+
+
+def resample(data: LabelledData, n: int, seed: int = 0) -> LabelledData:
+    """About ``n`` sentences: whole articles drawn with replacement, then cut to exactly ``n``."""
+    rng = random.Random(seed)
+    by_group: dict[str, list[int]] = {}
+    for i, group in enumerate(data.groups):
+        by_group.setdefault(group, []).append(i)
+    groups = sorted(by_group)
+    texts: list[str] = []
+    labels: list[str] = []
+    out_groups: list[str] = []
+    ids: list[str] = []
+    copy = 0
+    while len(texts) < n:
+        group = rng.choice(groups)
+        for i in by_group[group]:
+            texts.append(data.texts[i])
+            labels.append(data.labels[i])
+            out_groups.append(f"{group}#{copy}")
+            ids.append(f"{data.ids[i]}#{copy}")
+        copy += 1
+    return LabelledData(
+        source=f"{data.source} resampled to {n}",
+        texts=texts[:n],
+        labels=labels[:n],
+        groups=out_groups[:n],
+        ids=ids[:n],
+        columns=dict(data.columns),
+    )
+
+
+def _descendants(pid: int) -> list[int]:
+    """Live descendant processes (the search's joblib workers), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _hwm(pid: int | str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+class PeakMemory:
+    """Peak resident memory over a block (bytes): this process, and the sum of its workers' peaks."""
+
+    def __init__(self) -> None:
+        self.linux = Path("/proc/self/clear_refs").exists()
+        self.peak = 0
+        self.workers = 0
+
+    def __enter__(self) -> PeakMemory:
+        gc.collect()
+        if self.linux:
+            try:
+                # "5" resets the peak RSS (VmHWM) to the current RSS.
+                for pid in ["self", *map(str, _descendants(os.getpid()))]:
+                    Path(f"/proc/{pid}/clear_refs").write_text("5")
+            except OSError:
+                self.linux = False
+        if not self.linux:
+            tracemalloc.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.linux:
+            self.peak = _hwm("self")
+            self.workers = sum(_hwm(pid) for pid in _descendants(os.getpid()))
+        else:
+            self.peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+
+
+def measure(step: Callable[[], object]) -> tuple[float, int, int]:
+    with PeakMemory() as memory:
+        start = time.perf_counter()
+        step()
+        seconds = time.perf_counter() - start
+    return seconds, memory.peak, memory.workers
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", default=str(ROOT / "data" / "labelled"), help="labelled dataset")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 4000, 16000])
+    parser.add_argument("--what", choices=["both", "search", "fit"], default="both")
+    parser.add_argument(
+        "--n-jobs", type=int, default=2, help="CV workers for the search (default: 2)"
+    )
+    args = parser.parse_args(argv)
+
+    from models.features import build_pipeline
+
+    data = load_labelled(args.data)
+    print(
+        f"bundled: {len(data)} sentences, {data.n_groups} articles; cores: {os.cpu_count()}; "
+        f"search: default grid ({len(list(_expand()))} candidates x 5 folds), n_jobs={args.n_jobs}"
+    )
+    print(
+        f"{'step':<7} {'sentences':>9} {'seconds':>9} {'x 1st':>7} {'peak MB':>9} {'x 1st':>7} "
+        f"{'workers MB':>10}"
+    )
+    steps = ["search", "fit"] if args.what == "both" else [args.what]
+    first: dict[str, tuple[float, int]] = {}
+    for size in args.sizes:
+        sample = resample(data, size)
+        for step in steps:
+            if step == "search":
+                seconds, peak, workers = measure(
+                    lambda s=sample: grid_search(
+                        s, DEFAULT_GRID, n_folds=5, n_jobs=args.n_jobs, progress=False
+                    )
+                )
+            else:
+                seconds, peak, workers = measure(
+                    lambda s=sample: build_pipeline().fit(s.texts, s.labels)
+                )
+            base = first.setdefault(step, (seconds, peak))
+            print(
+                f"{step:<7} {size:>9} {seconds:>9.2f} {seconds / base[0]:>7.2f} "
+                f"{peak / 2**20:>9.0f} {peak / base[1]:>7.2f} {workers / 2**20:>10.0f}",
+                flush=True,
+            )
+    print(
+        "peak MB: this process's peak RSS during the step; workers MB: the sum of the search's "
+        "worker processes' peaks (0 for fit, which runs in this process)."
+    )
+    return 0
+
+
+def _expand() -> list[dict[str, Any]]:
+    from train.search import expand
+
+    return expand(DEFAULT_GRID)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
