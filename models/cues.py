@@ -200,8 +200,8 @@ class _Words(_Member):
             and hasattr(t, "vocabulary_")
         )
 
-    def locate(self, text: str) -> tuple[list[str], list[int], list[int] | None, str]:
-        """Tokens (as the vectorizer makes them), their start offsets, offset map, text."""
+    def locate(self, text: str) -> tuple[list[str], list[int], list[int] | None, dict[str, int]]:
+        """Tokens (as the vectorizer makes them), their start offsets, offset map, first index."""
         processed = self.preprocess(text)
         if self.chain:
             words = self.token_re.findall(processed)
@@ -221,25 +221,27 @@ class _Words(_Member):
             keep = [i for i, w in enumerate(words) if w not in self.stop_words]
             words = [words[i] for i in keep]
             starts = [starts[i] for i in keep]
-        return words, starts, _map_offsets(text, processed, self.preprocess), processed
+        n = len(words)
+        first = dict(zip(reversed(words), range(n - 1, -1, -1), strict=True))
+        return words, starts, _map_offsets(text, processed, self.preprocess), first
 
     def spans(self, located: Any, local: int) -> list[Span]:
-        words, starts, index, _ = located
+        words, starts, index, first = located
         if index == []:  # case folding changed the text in a way offsets cannot follow
             return []
         gram = self._grams.get(local)
         if gram is None:
             gram = self._grams[local] = tuple(str(self.names()[local]).split(" "))
+        i = first.get(gram[0])
+        if i is None:
+            return []
         n = len(gram)
+        hits = (
+            [i] if words.count(gram[0]) == 1 else [k for k, w in enumerate(words) if w == gram[0]]
+        )
         out = []
-        i = -1
-        first = gram[0]
-        while True:
-            try:
-                i = words.index(first, i + 1)
-            except ValueError:
-                break
-            if n == 1 or words[i : i + n] == list(gram):
+        for i in hits:
+            if n == 1 or tuple(words[i : i + n]) == gram:
                 out.append(_orig(index, starts[i], starts[i + n - 1] + len(words[i + n - 1])))
         return out
 
