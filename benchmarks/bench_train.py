@@ -24,6 +24,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -82,10 +83,11 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
-def _hwm(pid: int | str) -> int:
+def _status(pid: int | str, field: str) -> int:
+    """A memory field of /proc/<pid>/status in bytes (VmHWM: peak RSS, VmRSS: current RSS)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     except OSError:
         pass
@@ -97,8 +99,10 @@ class PeakMemory:
 
     def __init__(self) -> None:
         self.linux = Path("/proc/self/clear_refs").exists()
+        self.start = 0
         self.peak = 0
         self.workers = 0
+        self.seconds = 0.0
 
     def __enter__(self) -> PeakMemory:
         gc.collect()
@@ -107,6 +111,7 @@ class PeakMemory:
                 # "5" resets the peak RSS (VmHWM) to the current RSS.
                 for pid in ["self", *map(str, _descendants(os.getpid()))]:
                     Path(f"/proc/{pid}/clear_refs").write_text("5")
+                self.start = _status("self", "VmRSS")
             except OSError:
                 self.linux = False
         if not self.linux:
@@ -115,19 +120,19 @@ class PeakMemory:
 
     def __exit__(self, *exc: Any) -> None:
         if self.linux:
-            self.peak = _hwm("self")
-            self.workers = sum(_hwm(pid) for pid in _descendants(os.getpid()))
+            self.peak = _status("self", "VmHWM")
+            self.workers = sum(_status(pid, "VmHWM") for pid in _descendants(os.getpid()))
         else:
             self.peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
 
 
-def measure(step: Callable[[], object]) -> tuple[float, int, int]:
+def measure(step: Callable[[], object]) -> PeakMemory:
     with PeakMemory() as memory:
         start = time.perf_counter()
         step()
-        seconds = time.perf_counter() - start
-    return seconds, memory.peak, memory.workers
+        memory.seconds = time.perf_counter() - start
+    return memory
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,43 +145,51 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from models.features import build_pipeline
-
     data = load_labelled(args.data)
     print(
         f"bundled: {len(data)} sentences, {data.n_groups} articles; cores: {os.cpu_count()}; "
         f"search: default grid ({len(list(_expand()))} candidates x 5 folds), n_jobs={args.n_jobs}"
     )
     print(
-        f"{'step':<7} {'sentences':>9} {'seconds':>9} {'x 1st':>7} {'peak MB':>9} {'x 1st':>7} "
-        f"{'workers MB':>10}"
+        f"{'step':<7} {'sentences':>9} {'seconds':>8} {'x 1st':>6} {'peak MB':>8} "
+        f"{'step MB':>8} {'x 1st':>6} {'workers MB':>10}"
     )
     steps = ["search", "fit"] if args.what == "both" else [args.what]
-    first: dict[str, tuple[float, int]] = {}
+    first: dict[str, PeakMemory] = {}
+    _fit(resample(data, 200))  # warm-up: lazy imports and first-call costs are not training time
     for size in args.sizes:
         sample = resample(data, size)
         for step in steps:
             if step == "search":
-                seconds, peak, workers = measure(
-                    lambda s=sample: grid_search(
-                        s, DEFAULT_GRID, n_folds=5, n_jobs=args.n_jobs, progress=False
-                    )
+                work = partial(
+                    grid_search, sample, DEFAULT_GRID, n_folds=5, n_jobs=args.n_jobs, progress=False
                 )
             else:
-                seconds, peak, workers = measure(
-                    lambda s=sample: build_pipeline().fit(s.texts, s.labels)
-                )
-            base = first.setdefault(step, (seconds, peak))
+                work = partial(_fit, sample)
+            m = measure(work)
+            base = first.setdefault(step, m)
+            grown, base_grown = max(m.peak - m.start, 1), max(base.peak - base.start, 1)
+            workers = f"{m.workers / 2**20:>10.0f}" if step == "search" else f"{'-':>10}"
             print(
-                f"{step:<7} {size:>9} {seconds:>9.2f} {seconds / base[0]:>7.2f} "
-                f"{peak / 2**20:>9.0f} {peak / base[1]:>7.2f} {workers / 2**20:>10.0f}",
+                f"{step:<7} {size:>9} {m.seconds:>8.2f} {m.seconds / base.seconds:>6.2f} "
+                f"{m.peak / 2**20:>8.0f} {grown / 2**20:>8.0f} {grown / base_grown:>6.2f} {workers}",
                 flush=True,
             )
     print(
-        "peak MB: this process's peak RSS during the step; workers MB: the sum of the search's "
-        "worker processes' peaks (0 for fit, which runs in this process)."
+        "peak MB: this process's peak RSS during the step (imports included); step MB: peak minus "
+        "the RSS when the step started; workers MB: sum of the search's worker processes' peaks."
     )
     return 0
+
+
+def _fit(sample: LabelledData) -> None:
+    """One fit of the default pipeline, one BLAS/OpenMP thread, as `train`'s refit runs it."""
+    from threadpoolctl import threadpool_limits
+
+    from models.features import build_pipeline
+
+    with threadpool_limits(1):
+        build_pipeline().fit(sample.texts, sample.labels)
 
 
 def _expand() -> list[dict[str, Any]]:
