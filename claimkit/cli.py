@@ -77,7 +77,12 @@ def _add_demo(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--workdir", default="out/demo", help="where the demo writes (default: out/demo)"
     )
+    parser.add_argument("--data", default="data", help="the bundled data folder (default: data)")
+    parser.add_argument(
+        "--data-dir", help="Label Studio data folder (default: .claimkit/studio; reused if running)"
+    )
     parser.add_argument("--port", type=int, default=None, help="port for the local Label Studio")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     parser.add_argument(
         "--keep-server", action="store_true", help="leave the server running at the end"
     )
