@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from claimkit.errors import ClaimkitError, InputError
-from claimkit.labels import HEDGED
+from claimkit.labels import HEDGED, LABELS
 from models.cues import Attribution, Cue
 
 __all__ = ["ArticleTags", "Cue", "SentencePrediction", "Summary", "Tagger", "is_hedged_label"]
@@ -157,6 +157,10 @@ class Tagger:
         self._clf = pipeline[-1]
         self.labels: tuple[str, ...] = tuple(str(c) for c in self._clf.classes_)
         self._hedged = [is_hedged_label(label) for label in self.labels]
+        # Summaries list labels in the guideline's order (opinion ... confirmed), not classes_'.
+        self._summary_labels = [x for x in LABELS if x in self.labels] + [
+            x for x in self.labels if x not in LABELS
+        ]
         self._attribution = Attribution(pipeline, max_cues=max_cues)
 
     # --------------------------------------------------------------------- identity
@@ -250,7 +254,12 @@ class Tagger:
             at += n
             out.append(
                 ArticleTags(
-                    sentences, Summary.of(self.labels, sentences), text, ident, title, source
+                    sentences,
+                    Summary.of(self._summary_labels, sentences),
+                    text,
+                    ident,
+                    title,
+                    source,
                 )
             )
         return out

@@ -128,6 +128,17 @@ def test_public_api_is_small_and_lazy():
         assert getattr(models, name) is not None
 
 
+def test_importing_models_loads_nothing_heavy():
+    import subprocess
+    import sys
+
+    code = "import sys, models; print(sorted(m for m in ('numpy', 'sklearn', 'scipy', 'joblib') if m in sys.modules))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert done.stdout.strip() == "[]"
+
+
 def test_offsets_round_trip_for_every_sentence_and_cue(tagger, seed_articles):
     n_cues = 0
     for article in seed_articles:
