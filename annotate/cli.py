@@ -1,4 +1,4 @@
-"""`claimkit studio start|stop|status` and `claimkit annotate push|pull`."""
+"""`claimkit studio start|stop|status` and `claimkit annotate push|pull|review|card`."""
 
 from __future__ import annotations
 
@@ -97,6 +97,27 @@ def _pull(args: argparse.Namespace) -> int:
         url=args.url,
         api_key=args.api_key,
         data_dir=args.data_dir,
+    )
+    print(result.summary())
+    return 0
+
+
+def _review(args: argparse.Namespace) -> int:
+    from annotate.review import review
+
+    result = review(
+        args.dataset,
+        top=args.top,
+        project=args.project,
+        out=args.out,
+        to_file=args.to_file,
+        score=args.score,
+        folds=args.folds,
+        seed=args.seed,
+        url=args.url,
+        api_key=args.api_key,
+        data_dir=args.data_dir,
+        progress=not args.quiet,
     )
     print(result.summary())
     return 0
@@ -222,6 +243,8 @@ def register(subparsers: Any) -> None:
     _connection_args(pull_p)
     pull_p.set_defaults(func=_pull)
 
+    _register_review(sub)
+
     card_p = sub.add_parser(
         "card",
         help="write DATA_CARD.md for a pulled dataset from a template",
@@ -233,3 +256,58 @@ def register(subparsers: Any) -> None:
     card_p.add_argument("folder", help="a folder written by `claimkit annotate pull`")
     card_p.add_argument("--template", required=True, help="Markdown template with {placeholders}")
     card_p.set_defaults(func=_card)
+
+
+def _register_review(sub: Any) -> None:
+    """`annotate review`: rank likely label errors and push the top N as a review batch."""
+    from annotate.review import DEFAULT_RANKING, DEFAULT_REVIEW_PROJECT, DEFAULT_TOP, SCORES
+
+    review_p = sub.add_parser(
+        "review",
+        help="find likely label errors and push them to Label Studio for review",
+        description="Score every labelled sentence with out-of-fold probabilities (cross-validation "
+        "grouped by article, fixed seed), rank the sentences whose given label the model doubts most, "
+        "write the whole ranking, and push the top N to a review project that shows the current label "
+        "and the model's suggestion (the current label pre-selected). Safe to re-run: sentences "
+        "already in the project are not added again. `annotate pull --project TITLE` takes the answers.",
+        epilog="examples:\n"
+        "  claimkit annotate review data/labelled --top 50\n"
+        "  claimkit annotate pull --project 'claimkit review' --out out/reviewed\n"
+        "  claimkit annotate review data/labelled --to-file review-tasks.json",
+        formatter_class=FORMATTER,
+    )
+    review_p.add_argument("dataset", help="labelled dataset written by `claimkit annotate pull`")
+    review_p.add_argument(
+        "--top",
+        type=int,
+        default=DEFAULT_TOP,
+        help=f"push the N most suspect (default {DEFAULT_TOP})",
+    )
+    review_p.add_argument(
+        "--project",
+        default=DEFAULT_REVIEW_PROJECT,
+        help=f"review project title (default: {DEFAULT_REVIEW_PROJECT!r})",
+    )
+    review_p.add_argument(
+        "--out",
+        default=DEFAULT_RANKING,
+        metavar="FILE",
+        help=f"where to write the full ranking, JSONL (default: {DEFAULT_RANKING})",
+    )
+    review_p.add_argument(
+        "--to-file",
+        metavar="FILE",
+        help="write a Label Studio import file (and FILE's .label_config.xml) instead of pushing",
+    )
+    review_p.add_argument(
+        "--score",
+        choices=list(SCORES),
+        default=SCORES[0],
+        help="confidence: lowest probability of the given label first (default); margin: best "
+        "other label's probability minus the given label's",
+    )
+    review_p.add_argument("--folds", type=int, default=5, help="CV folds (default: 5)")
+    review_p.add_argument("--seed", type=int, default=0, help="seed for the folds (default: 0)")
+    review_p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    _connection_args(review_p)
+    review_p.set_defaults(func=_review)

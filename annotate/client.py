@@ -184,8 +184,11 @@ class Studio:
         interface.check_project_labels(title, full.parsed_label_config)
         return full
 
-    def ensure_project(self, title: str, description: str = "") -> tuple[Any, bool]:
-        """(project, created): find by title (labels checked) or create with claimkit's interface."""
+    def ensure_project(
+        self, title: str, description: str = "", label_config: str | None = None
+    ) -> tuple[Any, bool]:
+        """(project, created): find by title (labels checked) or create with claimkit's interface
+        (or `label_config`, which must use the same label control)."""
         if self.find_project(title) is not None:
             return self.get_project(title), False
         project = self.call(
@@ -193,7 +196,7 @@ class Studio:
             self.ls.projects.create,
             title=title,
             description=description,
-            label_config=interface.label_config(),
+            label_config=label_config or interface.label_config(),
             expert_instruction=interface.instructions_html(),
             show_instruction=True,
             show_skip_button=True,
