@@ -62,9 +62,17 @@ def _add_ingest(subparsers: argparse._SubParsersAction) -> None:
 def _demo(args: argparse.Namespace) -> int:
     from claimkit.demo import run_demo
 
-    return run_demo(
-        workdir=args.workdir, port=args.port, keep_server=args.keep_server, limit=args.limit
+    result = run_demo(
+        args.workdir,
+        data=args.data,
+        data_dir=args.data_dir,
+        port=args.port,
+        keep_server=args.keep_server,
+        limit=args.limit,
+        progress=not args.quiet,
     )
+    print(result.summary())
+    return 0
 
 
 def _add_demo(subparsers: argparse._SubParsersAction) -> None:

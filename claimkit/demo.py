@@ -78,6 +78,7 @@ def run_demo(
     from annotate.push import push
     from claimkit.ingest import ingest
     from models import load
+    from models.artifact import DEFAULT_MODEL_DIR, read_manifest
     from models.report import predict_paths
     from train.workflow import train_model
 
@@ -151,7 +152,7 @@ def run_demo(
 
         default = load()
         fresh = load(paths["model"])
-        default_cv = json.loads((Path(default.path) / "manifest.json").read_text())["cv"]
+        default_cv = read_manifest(DEFAULT_MODEL_DIR)["cv"]
         _step(6, "comparing with the shipped default model", lambda: None)
 
         paths["report"] = workdir / "report.html"
