@@ -74,6 +74,9 @@ class Cue(NamedTuple):
         }
 
 
+_new = tuple.__new__
+
+
 def _token_pattern() -> str:
     try:
         from models.features import TOKEN_PATTERN
@@ -491,9 +494,12 @@ class Attribution:
                     behind[s] = (j,)
         ranked = sorted(spans, key=lambda s: (-spans[s], s))[: self.max_cues]
         name = self.feature_name
+        # tuple.__new__ skips the NamedTuple's Python-level __new__: same object, less overhead.
         return tuple(
             [
-                Cue(text[s:e], s, e, spans[(s, e)], tuple([name(j) for j in behind[(s, e)]]))
+                _new(
+                    Cue, (text[s:e], s, e, spans[(s, e)], tuple([name(j) for j in behind[(s, e)]]))
+                )
                 for s, e in ranked
             ]
         )

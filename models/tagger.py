@@ -194,6 +194,7 @@ class Tagger:
         predicted = proba.argmax(axis=1)
         indptr, feats, weights = self._attribution.top_contributions(X, predicted)
         labels, hedged, cues_of = self.labels, self._hedged, self._attribution.cues
+        new = tuple.__new__  # skips the NamedTuple's Python-level __new__ for 1000s of rows
         # Per sentence, each member's feature locations (None: computed on demand).
         per_sentence = zip(
             *[loc if loc is not None else [None] * len(texts) for loc in located], strict=True
@@ -207,14 +208,17 @@ class Tagger:
             if off:
                 cues = tuple([c.shifted(off) for c in cues])
             out.append(
-                SentencePrediction(
-                    text,
-                    off,
-                    off + len(text),
-                    labels[k],
-                    dict(zip(labels, p, strict=True)),
-                    hedged[k],
-                    cues,
+                new(
+                    SentencePrediction,
+                    (
+                        text,
+                        off,
+                        off + len(text),
+                        labels[k],
+                        dict(zip(labels, p, strict=True)),
+                        hedged[k],
+                        cues,
+                    ),
                 )
             )
         return out
