@@ -201,3 +201,27 @@ def test_scheduler_without_a_cluster_is_a_clear_error(capsys, model_dir):
         del os.environ["CLAIMKIT_DASK_TIMEOUT"]
     assert code == 2
     assert "cannot reach the dask scheduler at 'tcp://127.0.0.1:1'" in err
+
+
+def test_a_closed_pipe_ends_quietly(model_dir):
+    proc = subprocess.Popen(
+        # More output than a pipe buffer holds, so the writer really meets the closed pipe.
+        [
+            sys.executable,
+            "-m",
+            "claimkit.cli",
+            "predict",
+            *[str(SEEDS)] * 8,
+            "--model",
+            str(model_dir),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith("━━".encode())
+    proc.stdout.close()  # like `| head -1`
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0
+    assert "Traceback" not in err and "BrokenPipe" not in err
