@@ -179,14 +179,17 @@ def find_or_install_chromium() -> str:
     if shutil.which("apt-get") is None or os.geteuid() != 0:
         pytest.skip("chromium is not installed and cannot be: needs root and apt-get (Debian)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]
     done = subprocess.run(
-        ["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env=env,
-        check=False,
+        install, capture_output=True, text=True, timeout=900, env=env, check=False
     )
+    if done.returncode != 0:  # stale package lists: refresh once and retry
+        subprocess.run(
+            ["apt-get", "update"], capture_output=True, timeout=600, env=env, check=False
+        )
+        done = subprocess.run(
+            install, capture_output=True, text=True, timeout=900, env=env, check=False
+        )
     if done.returncode != 0 or not shutil.which("chromium"):
         pytest.skip(f"apt-get install chromium failed: {done.stderr.strip()[-300:]}")
     return str(shutil.which("chromium"))

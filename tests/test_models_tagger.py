@@ -284,3 +284,50 @@ def test_pickled_tagger_predicts_the_same(tagger):
     texts = [text for text, _ in SEED_LABELS]
     assert clone.predict(texts) == tagger.predict(texts)
     assert clone.model_version == tagger.model_version
+
+
+def test_offsets_round_trip_on_arbitrary_text(tagger):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    words = st.sampled_from(
+        [
+            "could",
+            "reportedly",
+            "said",
+            "İstanbul",
+            "ΟΔΟΣ",
+            "troops",
+            "“",
+            "”",
+            "?",
+            "\n",
+            "\t",
+            "  ",
+            ".",
+            "-",
+            "Kim's",
+            "shouldn’t",
+            "ﬁnal",
+            "e\u0301",
+            "\x1b[31m",
+            "<b>",
+            "2,000",
+        ]
+    )
+    text_st = st.lists(st.one_of(words, st.text(max_size=6)), max_size=40).map(" ".join)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(text_st)
+    def check(text: str) -> None:
+        tags = tagger.tag(text)
+        for s in tags.sentences:
+            assert text[s.start : s.end] == s.text
+            assert sum(s.probabilities.values()) == pytest.approx(1.0)
+            for c in s.cues:
+                assert text[c.start : c.end] == c.text and c.weight > 0
+        for s in tagger.predict([text]):
+            for c in s.cues:
+                assert text[c.start : c.end] == c.text
+
+    check()
