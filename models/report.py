@@ -341,6 +341,15 @@ def atomic_output(path: str | Path | None) -> Iterator[IO[str]]:
     if not folder.is_dir():
         raise InputError(f"--out {target}: folder {folder} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    # mkstemp makes the file 0600; give the result the mode a plain open() would (or keep the
+    # mode of the file being replaced).
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(tmp, mode)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
             yield stream

@@ -225,3 +225,23 @@ def test_a_closed_pipe_ends_quietly(model_dir):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 0
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_out_file_gets_ordinary_permissions(capsys, model_dir, tmp_path):
+    out_file = tmp_path / "report.html"
+    old = os.umask(0o022)
+    try:
+        code, _, err = run(
+            capsys,
+            str(SEEDS),
+            "--format",
+            "html",
+            "--out",
+            str(out_file),
+            "--model",
+            str(model_dir),
+        )
+    finally:
+        os.umask(old)
+    assert code == 0, err
+    assert out_file.stat().st_mode & 0o777 == 0o644  # not mkstemp's 0600
