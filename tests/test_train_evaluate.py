@@ -42,6 +42,7 @@ def test_metrics_and_confusion_add_up(model_dir: Path) -> None:
     assert report.accuracy == pytest.approx(diagonal / len(data))
     text = report.render()
     assert "macro-F1" in text and "confusion matrix" in text
+    assert not report.training_data and "training data" not in text
 
 
 def test_errors_lists_the_most_confident_mistakes(model_dir: Path) -> None:

@@ -58,7 +58,9 @@ def test_search_scores_equal_plain_pipeline_cv(seed_data: LabelledData) -> None:
             plain.append(macro_f1(y[test], model.predict([seed_data.texts[i] for i in test])))
         np.testing.assert_allclose(candidate.fold_scores, plain)
     assert result.best.mean == max(c.mean for c in result.candidates)
-    assert result.ablation().keys() == {"chars"}
+    # chars is searched both ways; cues only on, so the best candidate is also scored without them
+    assert result.ablation().keys() == {"chars", "cues"}
+    assert len(result.candidates) == 9 and not result.candidates[-1].params["cues"]
 
 
 def test_same_data_and_seed_give_identical_predictions(seed_data: LabelledData) -> None:
@@ -74,7 +76,15 @@ def test_same_data_and_seed_give_identical_predictions(seed_data: LabelledData) 
 
 def test_report_parts_are_consistent(seed_data: LabelledData) -> None:
     result = grid_search(seed_data, QUICK_GRID, n_folds=3, seed=0, n_jobs=1, progress=False)
-    assert len(result.candidates) == len(expand(QUICK_GRID))
+    # the grid, plus the best candidate with char n-grams on and with cue features off
+    assert len(result.candidates) == len(expand(QUICK_GRID)) + 2
+    toggled = [c.params for c in result.candidates[-2:]]
+    assert [(p["chars"], p["cues"]) for p in toggled] == [(True, True), (False, False)]
+    assert set(result.ablation()) == {"chars", "cues"}
+    plain = grid_search(
+        seed_data, QUICK_GRID, n_folds=3, seed=0, n_jobs=1, progress=False, ablate=False
+    )
+    assert len(plain.candidates) == len(expand(QUICK_GRID)) and plain.ablation() == {}
     assert result.labels == sorted(set(seed_data.labels))
     assert None not in result.best.predictions and len(result.best.predictions) == len(seed_data)
     per_label = result.per_label()

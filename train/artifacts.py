@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 from datetime import UTC, datetime
 from pathlib import Path
@@ -106,6 +107,23 @@ def build_manifest(
     }
 
 
+def _reproducible(pipeline: Any) -> Any:
+    """A copy of ``pipeline`` whose pickle depends only on the data and parameters.
+
+    sklearn's text vectorizers keep ``_stop_words_id = id(stop_words)`` (a memory address) as a
+    cache key, so two identical fits pickle to different bytes. Without it the artifact, and its
+    sha256, is the same for the same data and seed; sklearn recomputes the key on first use.
+    """
+    import copy
+
+    pipeline = copy.deepcopy(pipeline)
+    union = pipeline.named_steps.get("features")
+    for _, member in getattr(union, "transformer_list", []):
+        if hasattr(member, "_stop_words_id"):
+            del member._stop_words_id
+    return pipeline
+
+
 def save_model(
     result: SearchResult,
     data: LabelledData,
@@ -122,7 +140,7 @@ def save_model(
 
     path = check_out(out, force)
     with atomic_dir(path) as tmp:
-        joblib.dump(result.pipeline, tmp / ARTIFACT, compress=3)
+        joblib.dump(_reproducible(result.pipeline), tmp / ARTIFACT, compress=3)
         manifest = build_manifest(
             result,
             data,
@@ -134,6 +152,10 @@ def save_model(
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         (tmp / CARD).write_text(model_card(manifest), encoding="utf-8")
+        # The temp folder is created private (0700); a model folder is ordinary data.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
     return manifest
 
 

@@ -31,11 +31,19 @@ class Evaluation:
     per_label: dict[str, dict[str, float]]
     confusion: list[list[int]]
     mistakes: list[Mistake] = field(default_factory=list)
+    training_data: bool = False  # the set is exactly the model's training data (same fingerprint)
 
     def render(self) -> str:
         lines = [
             f"model {self.model} on {self.data}: {self.n_sentences} sentences",
             f"macro-F1 {self.macro_f1:.3f}   accuracy {self.accuracy:.3f}",
+        ]
+        if self.training_data:
+            lines.append(
+                "note: this is the model's own training data (same fingerprint), so these numbers "
+                "show fit, not how it does on new articles; see the CV scores in MODEL_CARD.md"
+            )
+        lines += [
             "",
             *per_label_table(self.per_label),
             "",
@@ -55,6 +63,7 @@ class Evaluation:
             "model": self.model,
             "data": self.data,
             "n_sentences": self.n_sentences,
+            "training_data": self.training_data,
             "accuracy": self.accuracy,
             "macro_f1": self.macro_f1,
             "per_label": self.per_label,
@@ -136,4 +145,6 @@ def evaluate(
         per_label=per_label,
         confusion=confusion_matrix(labelled.labels, predicted, labels=labels).tolist(),
         mistakes=mistakes,
+        training_data=labelled.fingerprint
+        == (loaded.manifest.get("data") or {}).get("fingerprint"),
     )
