@@ -173,8 +173,12 @@ class Tagger:
         return f"Tagger({self.model_version!r}, labels={list(self.labels)})"
 
     # --------------------------------------------------------------------- sentences
-    def predict(self, sentences: Sequence[str]) -> list[SentencePrediction]:
-        """Label already-split sentences; cue offsets are within each sentence."""
+    def predict(self, sentences: Sequence[str], *, cues: bool = True) -> list[SentencePrediction]:
+        """Label already-split sentences; cue offsets are within each sentence.
+
+        ``cues=False`` skips the cue attribution (every ``cues`` is empty) for callers that only
+        need labels and probabilities, e.g. Label Studio pre-annotations.
+        """
         if isinstance(sentences, str):
             raise InputError(
                 "Tagger.predict takes a list of sentences; use Tagger.tag for one text"
@@ -182,16 +186,37 @@ class Tagger:
         out: list[SentencePrediction] = []
         for i in range(0, len(sentences), self.batch_size):
             batch = list(sentences[i : i + self.batch_size])
-            out.extend(self._predict_batch(batch, [0] * len(batch)))
+            out.extend(self._predict_batch(batch, [0] * len(batch), cues=cues))
         return out
 
-    def _predict_batch(self, texts: list[str], offsets: Sequence[int]) -> list[SentencePrediction]:
+    def _predict_batch(
+        self, texts: list[str], offsets: Sequence[int], *, cues: bool = True
+    ) -> list[SentencePrediction]:
         """Predict ``texts``; shift start/end and cue offsets by ``offsets`` (article positions)."""
         if not texts:
             return []
         X, located = self._attribution.transform(texts)
         proba = self._clf.predict_proba(X)
         predicted = proba.argmax(axis=1)
+        if not cues:
+            labels, hedged, new = self.labels, self._hedged, tuple.__new__
+            return [
+                new(
+                    SentencePrediction,
+                    (
+                        text,
+                        off,
+                        off + len(text),
+                        labels[k],
+                        dict(zip(labels, p, strict=True)),
+                        hedged[k],
+                        (),
+                    ),
+                )
+                for text, off, k, p in zip(
+                    texts, offsets, predicted.tolist(), proba.tolist(), strict=True
+                )
+            ]
         indptr, feats, weights = self._attribution.top_contributions(X, predicted)
         labels, hedged, cues_of = self.labels, self._hedged, self._attribution.cues
         new = tuple.__new__  # skips the NamedTuple's Python-level __new__ for 1000s of rows

@@ -331,3 +331,10 @@ def test_offsets_round_trip_on_arbitrary_text(tagger):
                 assert text[c.start : c.end] == c.text
 
     check()
+
+
+def test_predict_without_cues_has_the_same_labels(tagger):
+    texts = [text for text, _ in SEED_LABELS]
+    full, bare = tagger.predict(texts), tagger.predict(texts, cues=False)
+    assert [s._replace(cues=()) for s in full] == bare
+    assert all(s.cues == () for s in bare) and any(s.cues for s in full)
