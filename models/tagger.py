@@ -229,9 +229,9 @@ class Tagger:
             zip(texts, offsets, predicted.tolist(), proba.tolist(), per_sentence, strict=True)
         ):
             a, b = indptr[i], indptr[i + 1]
-            cues = cues_of(text, feats[a:b], weights[a:b], loc)
+            found = cues_of(text, feats[a:b], weights[a:b], loc)
             if off:
-                cues = tuple([c.shifted(off) for c in cues])
+                found = tuple([c.shifted(off) for c in found])
             out.append(
                 new(
                     SentencePrediction,
@@ -242,7 +242,7 @@ class Tagger:
                         labels[k],
                         dict(zip(labels, p, strict=True)),
                         hedged[k],
-                        cues,
+                        found,
                     ),
                 )
             )
