@@ -51,8 +51,7 @@ def test_demo_runs_the_loop_twice_with_the_same_numbers(
 
     report = (work / "report.html").read_text(encoding="utf-8")
     for example in sorted((ROOT / "data" / "examples").glob("*.txt")):
-        title = example.read_text(encoding="utf-8").splitlines()[0]
-        assert title.replace("'", "&#x27;") in report or title in report
+        assert f'data-article-id="{example.stem}"' in report
     assert "/projects/" in first_out and str(work / "report.html") in first_out
 
     numbers = json.loads((work / "summary.json").read_text())
