@@ -79,7 +79,7 @@ def run_demo(
     from claimkit.ingest import ingest
     from models import load
     from models.artifact import DEFAULT_MODEL_DIR, read_manifest
-    from models.report import predict_paths
+    from models.report import predict_paths, summary_line
     from train.workflow import train_model
 
     began = time.perf_counter()
@@ -150,29 +150,41 @@ def run_demo(
         )
         print("      " + trained.render().replace("\n", "\n      "), flush=True)
 
-        default = load()
-        fresh = load(paths["model"])
         default_cv = read_manifest(DEFAULT_MODEL_DIR)["cv"]
-        _step(6, "comparing with the shipped default model", lambda: None)
+        example_files = sorted(examples.glob("*.txt"))
+        fresh, default = load(paths["model"]), load()
+
+        def compare() -> tuple[list[str], list[str]]:
+            texts = [p.read_text(encoding="utf-8") for p in example_files]
+            ours = [s.label for text in texts for s in fresh.tag(text).sentences]
+            theirs = [s.label for text in texts for s in default.tag(text).sentences]
+            return ours, theirs
+
+        ours, theirs = _step(
+            6, "tagging the unseen example articles with the fresh and the shipped model", compare
+        )
+        print(
+            f"      CV macro-F1: fresh {trained.manifest['cv']['macro_f1']['mean']:.3f}, "
+            f"shipped {default_cv['macro_f1']['mean']:.3f}; same label on "
+            f"{sum(a == b for a, b in zip(ours, theirs, strict=True))} of {len(ours)} sentences",
+            flush=True,
+        )
 
         paths["report"] = workdir / "report.html"
         _step(
             7,
-            f"tagging the unseen articles in {examples} (HTML report)",
+            f"writing the HTML report for {examples}",
             lambda: predict_paths(
                 [str(examples)],
                 fmt="html",
                 out=paths["report"],
                 model=paths["model"],
-                progress=progress,
+                progress=False,
             ),
         )
-        example_texts = [p.read_text(encoding="utf-8") for p in sorted(examples.glob("*.txt"))]
-        ours = [s.label for text in example_texts for s in fresh.tag(text).sentences]
-        theirs = [s.label for text in example_texts for s in default.tag(text).sentences]
-        for text in example_texts[:1]:
-            tags = fresh.tag(text)
-            print(f"      {tags.sentences[0].text[:70]!r}: {tags.summary}", flush=True)
+        for path in example_files:
+            tags = fresh.tag(path.read_text(encoding="utf-8"))
+            print(f"      {path.name}: {summary_line(tags)}", flush=True)
 
         cv = trained.manifest["cv"]
         result.numbers = {
