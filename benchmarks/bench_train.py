@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                 work = partial(_fit, sample)
             m = measure(work)
             base = first.setdefault(step, m)
-            grown, base_grown = m.peak - m.start, base.peak - base.start
+            grown, base_grown = max(m.peak - m.start, 0), max(base.peak - base.start, 0)
             # a ratio against a step that grew memory by less than 1 MB would be noise
             growth = f"{grown / base_grown:>6.2f}" if base_grown >= 2**20 else f"{'-':>6}"
             workers = f"{m.workers / 2**20:>10.0f}" if step == "search" else f"{'-':>10}"

@@ -67,6 +67,8 @@ def test_binary_dataset_trains_and_evaluates_end_to_end(binary_csv: Path, tmp_pa
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["labels"] == ["no", "yes"]
     assert manifest["cv"]["baselines"]["rules"] is None  # no lexicon label among yes/no
+    card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "own labels (no, yes)" in card and "cue-lexicon rules | n/a" in card
 
     evaluated = claimkit(
         "evaluate", "--model", str(out), "--data", str(binary_csv), *columns, "--errors", "2"

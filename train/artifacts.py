@@ -205,6 +205,22 @@ def ablation_lines(ablation: dict[str, dict[str, float]]) -> list[str]:
     ]
 
 
+def _intended_use(labels: list[str]) -> list[str]:
+    from claimkit.labels import LABELS
+
+    if set(labels) <= set(LABELS):
+        return [
+            "Tag each sentence of an English news article with how its main claim is presented "
+            f"({', '.join(labels)}) and point at the words that carry the hedging, so a reader or an "
+            "annotator sees at a glance how sure an article is. An aid for reading and for "
+            "pre-labelling in Label Studio, not a fact-checker: it judges the wording, not the truth."
+        ]
+    return [
+        f"Classify sentences into the training data's own labels ({', '.join(labels)}), for text like "
+        "the training data. It judges the wording, not the truth of a claim."
+    ]
+
+
 def model_card(manifest: dict[str, Any]) -> str:
     cv = manifest["cv"]
     data = manifest["data"]
@@ -218,10 +234,7 @@ def model_card(manifest: dict[str, Any]) -> str:
         "",
         "## Intended use",
         "",
-        "Tag each sentence of an English news article with how its main claim is presented "
-        f"({', '.join(manifest['labels'])}) and point at the words that carry the hedging, to help a reader "
-        "or an annotator see at a glance how sure an article is. It is an aid for reading and for "
-        "pre-labelling in Label Studio, not a fact-checker: it judges the wording, not the truth.",
+        *_intended_use(manifest["labels"]),
         "",
         "## Training data",
         "",
@@ -262,13 +275,13 @@ def model_card(manifest: dict[str, Any]) -> str:
         "",
         "- The CV score of the selected parameters is slightly optimistic: the same folds chose the "
         "parameters (small grid, so the bias is small). Expect a little less on new articles.",
-        "- Trained on a small set of English news (one war-related story cluster plus UK politics); other "
-        "topics, outlets, languages and genres (opinion columns, transcripts) will score lower.",
+        f"- Trained on {data['n_sentences']} sentences from {data['n_articles']} articles: text unlike them "
+        "(other topics, outlets, periods, languages, genres such as transcripts) will score lower.",
         "- Bag-of-words: it sees which words occur, not who says what to whom. Quoted opinions, hedges in "
-        "subordinate clauses and long quotations that continue over several sentences are its usual "
-        "mistakes; a sentence is judged without its neighbours.",
-        "- Labels are one maintainer pass with a blind second pass on a sample; where annotators disagree "
-        "(see the data card), the model cannot be more reliable than the labels.",
+        "subordinate clauses and quotations that run over several sentences are typical mistakes; a "
+        "sentence is judged without its neighbours.",
+        "- It can be no more reliable than its labels: see the data card of the training data for who "
+        "labelled it, how, and how well annotators agreed.",
         "- Probabilities are not calibrated; use them to rank, not as frequencies.",
         "",
         f"Trained with {versions_line}. Only load model folders you trust (joblib runs code on load).",
