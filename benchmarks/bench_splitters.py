@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from claimkit.clean import content_regions
-from claimkit.segment import Span, split_spans, syntok_spans
+from claimkit.segment import Span, _syntok_only, split_spans, syntok_spans
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = json.loads((ROOT / "tests" / "data" / "boundaries.json").read_text(encoding="utf-8"))
@@ -51,7 +51,8 @@ def candidates() -> dict[str, Callable[[str], list[Span]]]:
     segmenter = pysbd.Segmenter(language="en", clean=False)
     return {
         "regex (baseline)": regex_spans,
-        "syntok 1.4.4": syntok_spans,
+        "syntok 1.4.4": _syntok_only,
+        "claimkit: syntok + easy path": syntok_spans,
         "pysbd 0.3.4": lambda t: _walk(t, segmenter.segment(t)),
         "blingfire 0.1.8": lambda t: (
             [tuple(o) for o in blingfire.text_to_sentences_and_offsets(t)[1]] if t.strip() else []

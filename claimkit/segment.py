@@ -22,16 +22,119 @@ _EDGE_SPACE = re.compile(r"^\s+|\s+$")
 _HAS_WORD = re.compile(r"\w")
 
 
-# Where a sentence could end inside a line; a line without one is a single sentence,
-# and skipping the splitter for it saves most of the time on headlines and short lines.
+# Where a sentence could end inside a line; a line without one is a single sentence.
 _INNER_END = re.compile(r"[.!?…][\"'’”)\]]*\s+\S")
+# The easy boundaries: end punctuation (and closing quotes) before whitespace ...
+_CANDIDATE = re.compile(r"[.!?…]+[\"'’”)\]]*(?=\s)")
+# ... followed by a capital, possibly after an opening quote or bracket.
+_NEXT_STARTS = re.compile(r"\s+[\"'‘“(]?[A-Z]")
+_GLUED_END = re.compile(r"[.!?…][\"'’”)\]]*[A-Z]")
+_WORD_BEFORE = re.compile(r"[\w.'’-]+$")
+# Words that end in a period without ending a sentence; any of them sends the line to syntok.
+_ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "gen",
+        "sen",
+        "rep",
+        "gov",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "no",
+        "vol",
+        "vs",
+        "etc",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "jr",
+        "sr",
+        "prof",
+        "capt",
+        "col",
+        "lt",
+        "sgt",
+        "maj",
+        "adm",
+        "rev",
+        "hon",
+        "fig",
+        "est",
+        "approx",
+        "dept",
+        "univ",
+        "ave",
+        "mt",
+        "ft",
+        "pt",
+        "op",
+        "cf",
+        "al",
+    ]
+)
+
+
+def _easy_spans(text: str) -> list[Span] | None:
+    """Spans of a line whose every inner boundary is unambiguous, else None (ask syntok).
+
+    Unambiguous: end punctuation, then whitespace and a capital, after a word that cannot be an
+    abbreviation. On all bundled text this gives exactly syntok's spans (a test checks it), at a
+    tenth of the cost.
+    """
+    if _GLUED_END.search(text):  # "Loading...No": syntok splits without a space; let it decide
+        return None
+    begin, stop = len(text) - len(text.lstrip()), len(text.rstrip())
+    spans, cursor = [], begin
+    for m in _CANDIDATE.finditer(text, begin, stop):
+        end = m.end()
+        if end >= stop:
+            break
+        if "…" in m.group() or not _NEXT_STARTS.match(text, end):
+            return None
+        if m.group()[0] == ".":
+            before = _WORD_BEFORE.search(text, 0, m.start())
+            if before is None:
+                return None
+            word = before.group()
+            core = word.strip("'’-").lower()
+            short_capital = len(core) <= 3 and core.isalpha() and word[0].isupper()
+            if "." in core or len(core) < 2 or core in _ABBREVIATIONS or short_capital:
+                return None
+        spans.append((cursor, end))
+        cursor = end + len(text[end:]) - len(text[end:].lstrip())
+    spans.append((cursor, stop))
+    return spans
 
 
 def syntok_spans(text: str) -> list[Span]:
     """syntok's sentences as spans; its tokens carry their offsets into ``text``."""
+    if not text.strip():
+        return []
     if not _INNER_END.search(text):
-        stripped = text.strip()
-        return [(text.index(stripped), text.index(stripped) + len(stripped))] if stripped else []
+        begin = len(text) - len(text.lstrip())
+        return [(begin, len(text.rstrip()))]
+    easy = _easy_spans(text)
+    if easy is not None:
+        return easy
+    return _syntok_only(text)
+
+
+def _syntok_only(text: str) -> list[Span]:
     from syntok import segmenter
 
     spans = []

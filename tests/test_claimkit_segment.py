@@ -100,3 +100,47 @@ def test_news_like_fragments_round_trip(parts: list[str]) -> None:
     spans = split_spans(text, content_regions(text))
     assert all(text[s:e].strip() == text[s:e] for s, e in spans)
     assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
+
+
+_CORPUS_LINES = [
+    line
+    for path in sorted((ROOT / "data").rglob("*.txt"))
+    for line in path.read_text(encoding="utf-8").splitlines()
+    if line.strip()
+]
+_TRICKY = [
+    "Mr. Smith",
+    "the U.S.",
+    "at 10 a.m. Then",
+    "No. 10",
+    "in Jan. 2005.",
+    "J. K. Rowling",
+    "…",
+    "“Yes.” He",
+    "'No,' she said. 'Never.'",
+    "(see p. 4).",
+    "e.g. this",
+    "Gov. Lee",
+    "76%.",
+    "2004. The",
+]
+
+
+def test_the_easy_path_gives_syntoks_spans_on_every_bundled_line() -> None:
+    from claimkit.segment import _easy_spans, _syntok_only
+
+    easy = [(line, _easy_spans(line)) for line in _CORPUS_LINES]
+    assert sum(spans is not None for _, spans in easy) > len(easy) / 2  # it is the common case
+    for line, spans in easy:
+        if spans is not None:
+            assert spans == _syntok_only(line), line
+
+
+@given(st.lists(st.sampled_from(_CORPUS_LINES[:400] + _TRICKY), min_size=1, max_size=6))
+def test_the_easy_path_never_disagrees_with_syntok(parts: list[str]) -> None:
+    from claimkit.segment import _easy_spans, _syntok_only
+
+    text = " ".join(parts)
+    spans = _easy_spans(text)
+    if spans is not None:
+        assert spans == _syntok_only(text)
