@@ -29,7 +29,7 @@ _CANDIDATE = re.compile(r"[.!?…]+[\"'’”)\]]*(?=\s)")
 # ... followed by a capital, possibly after an opening quote or bracket.
 _NEXT_STARTS = re.compile(r"\s+[\"'‘“(]?[A-Z]")
 _GLUED_END = re.compile(r"[.!?…][\"'’”)\]]*[A-Z]")
-_WORD_BEFORE = re.compile(r"[\w.'’-]+$")
+_WORD_BEFORE = re.compile(r"[\w.'’-]+[\"'’”)\]]*$")
 # Words that end in a period without ending a sentence; any of them sends the line to syntok.
 _ABBREVIATIONS = frozenset(
     [
@@ -104,15 +104,19 @@ def _easy_spans(text: str) -> list[Span] | None:
         end = m.end()
         if end >= stop:
             break
-        if "…" in m.group() or not _NEXT_STARTS.match(text, end):
+        closing = len(m.group().lstrip(".!?…"))
+        if "…" in m.group() or closing > 1 or not _NEXT_STARTS.match(text, end):
             return None
         if m.group()[0] == ".":
             before = _WORD_BEFORE.search(text, 0, m.start())
             if before is None:
                 return None
             word = before.group()
-            core = word.strip("'’-").lower()
-            short_capital = len(core) <= 3 and core.isalpha() and word[0].isupper()
+            core = word.strip("\"'’”)]-").lower()
+            # "Gen." or "Oct." may be an abbreviation we do not list; "UK." or "BBC." is not
+            short_capital = (
+                len(core) <= 3 and core.isalpha() and word[0].isupper() and not word.isupper()
+            )
             if "." in core or len(core) < 2 or core in _ABBREVIATIONS or short_capital:
                 return None
         spans.append((cursor, end))
