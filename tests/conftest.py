@@ -1,10 +1,11 @@
-"""Shared fixtures: the seed sentence dataset and one real Label Studio server per test session."""
+"""Shared fixtures: the seed sentence dataset, one real Label Studio server per test session,
+the hand-labelled seed sentences and a model-folder writer for the model tests."""
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,60 @@ def studio_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         yield state
     finally:
         studio.stop(data_dir)
+
+
+# Hand-labelled sentences (one guideline label each) that the model tests fit small pipelines on.
+SEED_SENTENCES = (
+    ("North Korea could deploy up to 100,000 soldiers to help the Kremlin.", "speculative"),
+    ("Moscow has reportedly amassed some 50,000 soldiers in the region.", "speculative"),
+    ("The former Netherlands Prime Minister said soldiers had been sent to Kursk.", "attributed"),
+    ("NATO chief Mark Rutte confirmed the deployment of soldiers to Russia.", "attributed"),
+    ("Putin and Kim signed a security pact back in June of this year.", "confirmed"),
+    (
+        "Ukrainian forces made an ambitious cross-border incursion into Kursk in August.",
+        "confirmed",
+    ),
+    ("The development, while worrying, is not surprising.", "opinion"),
+    ("The war has eaten into both economies, but the human toll is truly staggering.", "opinion"),
+)
+
+
+@pytest.fixture(scope="session")
+def seed_sentences() -> tuple[tuple[str, str], ...]:
+    """The hand-labelled (text, label) pairs the model tests train on."""
+    return SEED_SENTENCES
+
+
+@pytest.fixture(scope="session")
+def write_model_dir(
+    seed_sentences: tuple[tuple[str, str], ...],
+) -> Callable[..., Path]:
+    """A function ``(folder, **params) -> folder`` writing a model folder fitted on the seeds."""
+
+    def write(folder: Path, **params: object) -> Path:
+        """A model folder as the contract describes it (compressed joblib, as `train` writes)."""
+        import hashlib
+        import json
+
+        import joblib
+        import sklearn
+
+        from models.features import build_pipeline
+
+        texts, labels = zip(*seed_sentences, strict=True)
+        pipeline = build_pipeline(**params).fit(list(texts), list(labels))
+        folder.mkdir(parents=True, exist_ok=True)
+        joblib.dump(pipeline, folder / "model.joblib", compress=3)
+        manifest = {
+            "name": folder.name,
+            "created": "2026-11-29T14:00:00Z",
+            "artifact": "model.joblib",
+            "sha256": hashlib.sha256((folder / "model.joblib").read_bytes()).hexdigest(),
+            "labels": [str(c) for c in pipeline[-1].classes_],
+            "params": {},
+            "versions": {"scikit-learn": sklearn.__version__, "joblib": joblib.__version__},
+        }
+        (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        return folder
+
+    return write

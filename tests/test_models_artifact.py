@@ -2,55 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import joblib
 import pytest
-import sklearn
 
 from claimkit.errors import ModelError
 
-SENTENCES = [
-    ("North Korea could deploy up to 100,000 soldiers to help the Kremlin.", "speculative"),
-    ("Moscow has reportedly amassed some 50,000 soldiers in the region.", "speculative"),
-    ("The former Netherlands Prime Minister said soldiers had been sent to Kursk.", "attributed"),
-    ("NATO chief Mark Rutte confirmed the deployment of soldiers to Russia.", "attributed"),
-    ("Putin and Kim signed a security pact back in June of this year.", "confirmed"),
-    (
-        "Ukrainian forces made an ambitious cross-border incursion into Kursk in August.",
-        "confirmed",
-    ),
-    ("The development, while worrying, is not surprising.", "opinion"),
-    ("The war has eaten into both economies, but the human toll is truly staggering.", "opinion"),
-]
-
-
-def write_model_dir(folder: Path, **params: object) -> Path:
-    """A model folder as the contract describes it (compressed joblib, as `train` writes)."""
-    from models.features import build_pipeline
-
-    texts, labels = zip(*SENTENCES, strict=True)
-    pipeline = build_pipeline(**params).fit(list(texts), list(labels))
-    folder.mkdir(parents=True, exist_ok=True)
-    joblib.dump(pipeline, folder / "model.joblib", compress=3)
-    manifest = {
-        "name": folder.name,
-        "created": "2026-11-29T14:00:00Z",
-        "artifact": "model.joblib",
-        "sha256": hashlib.sha256((folder / "model.joblib").read_bytes()).hexdigest(),
-        "labels": [str(c) for c in pipeline[-1].classes_],
-        "params": {},
-        "versions": {"scikit-learn": sklearn.__version__, "joblib": joblib.__version__},
-    }
-    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    return folder
-
 
 @pytest.fixture
-def model_dir(tmp_path: Path) -> Path:
+def model_dir(tmp_path: Path, write_model_dir: Callable[..., Path]) -> Path:
     return write_model_dir(tmp_path / "seed-model")
 
 
@@ -88,7 +52,9 @@ def test_tampered_artifact_is_refused_before_unpickling(
         models.load(model_dir)
 
 
-def test_swapped_artifact_is_refused(model_dir: Path, tmp_path: Path) -> None:
+def test_swapped_artifact_is_refused(
+    model_dir: Path, tmp_path: Path, write_model_dir: Callable[..., Path]
+) -> None:
     import models
 
     other = write_model_dir(tmp_path / "other", C=0.5)

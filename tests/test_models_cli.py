@@ -2,55 +2,26 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-import joblib
 import pytest
-import sklearn
 
 from claimkit.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "data" / "articles" / "seeds"
-SENTENCES = [
-    ("North Korea could deploy up to 100,000 soldiers to help the Kremlin.", "speculative"),
-    ("Moscow has reportedly amassed some 50,000 soldiers in the region.", "speculative"),
-    ("The former Netherlands Prime Minister said soldiers had been sent to Kursk.", "attributed"),
-    ("NATO chief Mark Rutte confirmed the deployment of soldiers to Russia.", "attributed"),
-    ("Putin and Kim signed a security pact back in June of this year.", "confirmed"),
-    (
-        "Ukrainian forces made an ambitious cross-border incursion into Kursk in August.",
-        "confirmed",
-    ),
-    ("The development, while worrying, is not surprising.", "opinion"),
-    ("The war has eaten into both economies, but the human toll is truly staggering.", "opinion"),
-]
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from models.features import build_pipeline
-
-    folder = tmp_path_factory.mktemp("models") / "seed-model"
-    folder.mkdir()
-    texts, labels = zip(*SENTENCES, strict=True)
-    pipeline = build_pipeline().fit(list(texts), list(labels))
-    joblib.dump(pipeline, folder / "model.joblib", compress=3)
-    digest = hashlib.sha256((folder / "model.joblib").read_bytes()).hexdigest()
-    manifest = {
-        "name": "seed-model",
-        "artifact": "model.joblib",
-        "sha256": digest,
-        "labels": [str(c) for c in pipeline[-1].classes_],
-        "versions": {"scikit-learn": sklearn.__version__},
-    }
-    (folder / "manifest.json").write_text(json.dumps(manifest))
-    return folder
+def model_dir(
+    tmp_path_factory: pytest.TempPathFactory, write_model_dir: Callable[..., Path]
+) -> Path:
+    return write_model_dir(tmp_path_factory.mktemp("models") / "seed-model")
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -12,19 +12,6 @@ distributed = pytest.importorskip("distributed", reason="the dask extra is not i
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "data" / "articles" / "seeds"
-SENTENCES = [
-    ("North Korea could deploy up to 100,000 soldiers to help the Kremlin.", "speculative"),
-    ("Moscow has reportedly amassed some 50,000 soldiers in the region.", "speculative"),
-    ("The former Netherlands Prime Minister said soldiers had been sent to Kursk.", "attributed"),
-    ("NATO chief Mark Rutte confirmed the deployment of soldiers to Russia.", "attributed"),
-    ("Putin and Kim signed a security pact back in June of this year.", "confirmed"),
-    (
-        "Ukrainian forces made an ambitious cross-border incursion into Kursk in August.",
-        "confirmed",
-    ),
-    ("The development, while worrying, is not surprising.", "opinion"),
-    ("The war has eaten into both economies, but the human toll is truly staggering.", "opinion"),
-]
 
 
 @pytest.fixture(scope="module")
@@ -37,11 +24,11 @@ def cluster():
 
 
 @pytest.fixture(scope="module")
-def tagger():
+def tagger(seed_sentences):
     from models.features import build_pipeline
     from models.tagger import Tagger
 
-    texts, labels = zip(*SENTENCES, strict=True)
+    texts, labels = zip(*seed_sentences, strict=True)
     return Tagger(build_pipeline().fit(list(texts), list(labels)), name="seed-test")
 
 
