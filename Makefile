@@ -32,5 +32,6 @@ lint:
 test: install-dev browser lint
 	$(BIN)/python -m pytest
 
+# Never removes .claimkit/: that is the user's Label Studio data.
 clean:
-	rm -rf $(VENV) out .claimkit .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis
