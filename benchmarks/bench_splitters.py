@@ -44,9 +44,12 @@ def regex_spans(text: str) -> list[Span]:
 
 
 def candidates() -> dict[str, Callable[[str], list[Span]]]:
-    import blingfire
-    import pysbd
-    import sentencex
+    try:
+        import blingfire
+        import pysbd
+        import sentencex
+    except ImportError as err:
+        raise SystemExit(f"{err.name} is missing: pip install -e '.[bench]'") from None
 
     segmenter = pysbd.Segmenter(language="en", clean=False)
     return {
