@@ -78,7 +78,9 @@ def _jsonl_articles(path: Path, text: str) -> Iterator[Article | Problem]:
             yield Problem(where, f"not valid JSON ({err.msg}); each line must be one JSON object")
             continue
         if not isinstance(record, dict):
-            yield Problem(where, "each line must be a JSON object with id and text (title and url optional)")
+            yield Problem(
+                where, "each line must be a JSON object with id and text (title and url optional)"
+            )
             continue
         missing = [
             k
@@ -87,7 +89,8 @@ def _jsonl_articles(path: Path, text: str) -> Iterator[Article | Problem]:
         ]
         if missing:
             yield Problem(
-                where, f"missing or empty field {missing[0]!r}; each line needs id and text (title and url optional)"
+                where,
+                f"missing or empty field {missing[0]!r}; each line needs id and text (title and url optional)",
             )
             continue
         if not isinstance(record["text"], str) or not record["text"].strip():
