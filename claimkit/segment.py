@@ -18,7 +18,6 @@ Splitter = Callable[[str], list[Span]]
 _BULLET = re.compile(r"[ \t]*(?:[-–—•*▪●◦]|\d{1,2}[.)])[ \t]+")
 _HARD_WRAP_END = re.compile(r"[\w,;–—-]$")
 _LOWER_START = re.compile(r"[ \t]*[a-z]")
-_EDGE_SPACE = re.compile(r"^\s+|\s+$")
 _HAS_WORD = re.compile(r"\w")
 
 
