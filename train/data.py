@@ -144,15 +144,17 @@ def check_trainable(data: LabelledData, folds: int) -> None:
         )
     if folds < 2:
         raise InputError(f"--folds must be at least 2 (got {folds})")
+    # The suggested --folds must satisfy both checks below, so one retry is enough.
+    workable = max(2, min(min(counts.values()), data.n_groups))
     rare = [(label, c) for label, c in counts.items() if c < folds]
     if rare:
         label, c = rare[0]
         raise DataError(
             f"{data.source}: label {label!r} in column {label_column!r} has {c} example(s), fewer than "
-            f"the {folds} CV folds; add examples, merge or drop that label, or pass --folds {max(2, c)}"
+            f"the {folds} CV folds; add examples, merge or drop that label, or pass --folds {workable}"
         )
     if data.n_groups < folds:
         raise DataError(
             f"{data.source}: column {group_column!r} has {data.n_groups} distinct group(s), fewer than "
-            f"the {folds} CV folds; pass --folds {max(2, data.n_groups)} or add articles"
+            f"the {folds} CV folds; pass --folds {workable} or add articles"
         )
