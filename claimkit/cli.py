@@ -33,7 +33,9 @@ examples:
 def _ingest(args: argparse.Namespace) -> int:
     from claimkit.ingest import ingest
 
-    report = ingest(args.paths, args.out, jsonl=args.jsonl, progress=not args.quiet)
+    report = ingest(
+        args.paths, args.out, jsonl=args.jsonl, progress=not args.quiet, presplit=args.presplit
+    )
     for problem in report.problems:
         print(f"claimkit: skipped {problem}", file=sys.stderr)
     print(report.summary())
@@ -55,6 +57,12 @@ def _add_ingest(subparsers: argparse._SubParsersAction) -> None:
         "--out", required=True, help="folder to write the dataset to (replaced atomically)"
     )
     parser.add_argument("--jsonl", metavar="FILE", help="also write the sentences as JSON lines")
+    parser.add_argument(
+        "--presplit",
+        action="store_true",
+        help="each article record is already one sentence (e.g. a .jsonl of sentences): keep it "
+        "whole, no splitting and no debris rules",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=_ingest)
 

@@ -44,11 +44,19 @@ class Segmented:
     duplicates: int = 0
 
 
-def sentences_of(article: Article) -> Segmented:
-    """Split one article into sentence records (pure)."""
+def _whole(text: str) -> list[tuple[int, int]]:
+    stripped = text.strip()
+    if not stripped:
+        return []
+    start = text.index(stripped[0])
+    return [(start, start + len(stripped))]
+
+
+def sentences_of(article: Article, presplit: bool = False) -> Segmented:
+    """Split one article into sentence records (pure); ``presplit`` keeps its text as one sentence."""
     text = article.text
-    debris = debris_spans(text)
-    spans = split_spans(text, content_regions(text, debris))
+    debris = [] if presplit else debris_spans(text)
+    spans = _whole(text) if presplit else split_spans(text, content_regions(text, debris))
     seen: set[str] = set()
     kept: list[tuple[int, int]] = []
     duplicates = 0
@@ -105,7 +113,7 @@ class IngestReport:
 
 
 def collect(
-    paths: Iterable[str | Path], progress: bool = True
+    paths: Iterable[str | Path], progress: bool = True, presplit: bool = False
 ) -> tuple[list[dict[str, Any]], IngestReport]:
     """Read and segment every article under ``paths``; bad files become problems."""
     from tqdm import tqdm
@@ -130,7 +138,7 @@ def collect(
             )
             continue
         seen_ids[item.article_id] = item.source
-        segmented = sentences_of(item)
+        segmented = sentences_of(item, presplit=presplit)
         if not segmented.records:
             report.problems.append(
                 Problem(item.source, "no sentences found after removing page debris")
@@ -149,11 +157,15 @@ def ingest(
     out: str | Path,
     jsonl: str | Path | None = None,
     progress: bool = True,
+    presplit: bool = False,
 ) -> IngestReport:
-    """Turn articles into a sentence dataset at ``out``, written atomically."""
+    """Turn articles into a sentence dataset at ``out``, written atomically.
+
+    ``presplit``: every input record is already one sentence (kept whole, no debris rules).
+    """
     import datasets
 
-    records, report = collect(paths, progress=progress)
+    records, report = collect(paths, progress=progress, presplit=presplit)
     if not records:
         detail = "; ".join(str(p) for p in report.problems[:3]) or "no input"
         raise InputError(f"nothing to write: no article could be read ({detail})")
