@@ -19,6 +19,7 @@ _BULLET = re.compile(r"[ \t]*(?:[-–—•*▪●◦]|\d{1,2}[.)])[ \t]+")
 _HARD_WRAP_END = re.compile(r"[\w,;–—-]$")
 _LOWER_START = re.compile(r"[ \t]*[a-z]")
 _HAS_WORD = re.compile(r"\w")
+_LINE = re.compile(r"[^\n]+")
 
 
 # Where a sentence could end inside a line; a line without one is a single sentence.
@@ -29,6 +30,9 @@ _CANDIDATE = re.compile(r"[.!?…]+[\"'’”)\]]*(?=\s)")
 _NEXT_STARTS = re.compile(r"\s+[\"'‘“(]?[A-Z]")
 _GLUED_END = re.compile(r"[.!?…][\"'’”)\]]*[A-Z]")
 _WORD_BEFORE = re.compile(r"[\w.'’-]+[\"'’”)\]]*$")
+# A character that can be part of a _WORD_BEFORE match: where to stop looking back.
+_WORD_OR_CLOSING = re.compile(r"[\w.'’\-\"”)\]]")
+_SPACES = re.compile(r"\s*")
 # Words that end in a period without ending a sentence; any of them sends the line to syntok.
 _ABBREVIATIONS = frozenset(
     [
@@ -107,7 +111,7 @@ def _easy_spans(text: str) -> list[Span] | None:
         if "…" in m.group() or closing > 1 or not _NEXT_STARTS.match(text, end):
             return None
         if m.group()[0] == ".":
-            before = _WORD_BEFORE.search(text, 0, m.start())
+            before = _WORD_BEFORE.search(text, _word_start(text, m.start()), m.start())
             if before is None:
                 return None
             word = before.group()
@@ -119,9 +123,21 @@ def _easy_spans(text: str) -> list[Span] | None:
             if "." in core or len(core) < 2 or core in _ABBREVIATIONS or short_capital:
                 return None
         spans.append((cursor, end))
-        cursor = end + len(text[end:]) - len(text[end:].lstrip())
+        cursor = _SPACES.match(text, end).end()
     spans.append((cursor, stop))
     return spans
+
+
+def _word_start(text: str, end: int) -> int:
+    """Where the run of word and closing characters that ends at ``end`` begins.
+
+    A _WORD_BEFORE match cannot reach past it, so searching from there finds what a search from
+    0 would, without rescanning the line for every boundary (that made splitting quadratic).
+    """
+    start = end
+    while start > 0 and _WORD_OR_CLOSING.match(text, start - 1):
+        start -= 1
+    return start
 
 
 def syntok_spans(text: str) -> list[Span]:
@@ -153,13 +169,15 @@ def _blocks(text: str, start: int, end: int) -> Iterable[Span]:
     """Line-level blocks of text[start:end]; hard-wrapped lines are joined."""
     block_start = None
     previous_end = start
-    for m in re.finditer(r"[^\n]+", text[start:end]):
-        line_start, line_end = start + m.start(), start + m.end()
-        if not text[line_start:line_end].strip():
+    previous_last = ""  # the last non-space character of the previous line
+    for m in _LINE.finditer(text, start, end):
+        line_start, line_end = m.start(), m.end()
+        line = m.group().rstrip()
+        if not line.strip():
             continue
         wrapped = (
             block_start is not None
-            and _HARD_WRAP_END.search(text[block_start:previous_end].rstrip()) is not None
+            and _HARD_WRAP_END.match(previous_last) is not None
             and _LOWER_START.match(text, line_start) is not None
             and _BULLET.match(text, line_start) is None
         )
@@ -169,6 +187,7 @@ def _blocks(text: str, start: int, end: int) -> Iterable[Span]:
         if block_start is None:
             block_start = line_start
         previous_end = line_end
+        previous_last = line[-1]
     if block_start is not None:
         yield block_start, previous_end
 
