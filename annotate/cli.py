@@ -97,6 +97,8 @@ def _pull(args: argparse.Namespace) -> int:
         url=args.url,
         api_key=args.api_key,
         data_dir=args.data_dir,
+        split_file=args.split,
+        force=args.force,
     )
     print(result.summary())
     return 0
@@ -234,7 +236,20 @@ def register(subparsers: Any) -> None:
     pull_p.add_argument(
         "--project", default=DEFAULT_PROJECT, help=f"project title (default: {DEFAULT_PROJECT!r})"
     )
-    pull_p.add_argument("--out", required=True, help="output folder (replaced atomically)")
+    pull_p.add_argument(
+        "--out",
+        required=True,
+        help="output folder (replaced atomically; a folder claimkit did not write is refused)",
+    )
+    pull_p.add_argument(
+        "--force", action="store_true", help="replace an --out folder claimkit did not write"
+    )
+    pull_p.add_argument(
+        "--split",
+        metavar="SPLIT_JSON",
+        help="mark each sentence's split (train/test) from a split file such as data/split.json; "
+        "train, search and review then leave the test split out",
+    )
     pull_p.add_argument(
         "--from-file",
         metavar="EXPORT_JSON",

@@ -13,11 +13,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from claimkit.datafiles import atomic_dir, check_output
 from claimkit.errors import DataError, InputError
 from claimkit.labels import LABELS
+from claimkit.split import SPLIT_COLUMN, read_test_articles, split_of
 
 from . import interface
 from .agreement import agreement_report
+from .client import connect
 from .push import DEFAULT_PROJECT, TASK_FIELDS
 from .resolve import GROUND_TRUTH, SINGLE, TIE, Vote, latest_per_annotator, resolve
 
@@ -48,6 +51,12 @@ class Parsed:
     sentences: dict[str, dict[str, Any]]
     annotations: list[Annotation]
     format: str
+    tasks_of: dict[str, set[Any]] = field(default_factory=dict)
+
+    @property
+    def extra_tasks(self) -> int:
+        """Tasks beyond the first for the same sentence id (two pushes that raced, or a re-import)."""
+        return sum(len(ids) - 1 for ids in self.tasks_of.values() if len(ids) > 1)
 
 
 def _annotator(value: Any, users: Mapping[int, str]) -> str:
@@ -94,6 +103,7 @@ def parse_export(
         raise InputError(f"{source}: not a Label Studio JSON export (expected a list of tasks)")
     sentences: dict[str, dict[str, Any]] = {}
     annotations: list[Annotation] = []
+    tasks_of: dict[str, set[Any]] = {}
     is_full = any(isinstance(t, dict) and ("data" in t or "annotations" in t) for t in tasks)
     for n, task in enumerate(tasks):
         if not isinstance(task, dict):
@@ -102,6 +112,7 @@ def parse_export(
             data = task.get("data") or {}
             row = _sentence_row(data, task.get("id"))
             sentences.setdefault(row["sentence_id"], row)
+            tasks_of.setdefault(row["sentence_id"], set()).add(task.get("id", n))
             for ann in task.get("annotations") or []:
                 annotations.append(
                     Annotation(
@@ -120,6 +131,7 @@ def parse_export(
         else:  # JSON_MIN: data flattened, the choice under the control's name; cancelled rows absent
             row = _sentence_row(task, task.get("id"))
             sentences.setdefault(row["sentence_id"], row)
+            tasks_of.setdefault(row["sentence_id"], set()).add(task.get("id", n))
             if task.get("annotation_id") is None and task.get("annotator") is None:
                 continue  # a task with no annotation
             label = task.get(interface.FROM_NAME)
@@ -137,7 +149,7 @@ def parse_export(
                     lead_time=task.get("lead_time"),
                 )
             )
-    return Parsed(sentences, annotations, "JSON" if is_full else "JSON_MIN")
+    return Parsed(sentences, annotations, "JSON" if is_full else "JSON_MIN", tasks_of)
 
 
 @dataclass
@@ -245,6 +257,7 @@ def build(
         "ground_truth",
     ):
         counts.setdefault(key, 0)
+    counts["duplicate_tasks"] = parsed.extra_tasks
     counts["annotations"] = sum(not a.cancelled and a.label is not None for a in parsed.annotations)
     counts["cancelled_annotations"] = sum(a.cancelled for a in parsed.annotations)
     report = agreement_report({k: v for k, v in table.items() if v}, LABELS)
@@ -252,7 +265,7 @@ def build(
     return rows, review, report, dict(counts)
 
 
-def _features() -> Any:
+def _features(with_split: bool = False) -> Any:
     import datasets
 
     string, integer = datasets.Value("string"), datasets.Value("int64")
@@ -267,6 +280,8 @@ def _features() -> Any:
         n_annotations=integer,
         gold_status=string,
     )
+    if with_split:
+        spec[SPLIT_COLUMN] = string
     return datasets.Features(spec)
 
 
@@ -276,11 +291,14 @@ def write_labelled(
     users: Mapping[int, str] | None = None,
     provenance: Mapping[str, Any] | None = None,
     source: str = "export",
+    test_articles: frozenset[str] | None = None,
 ) -> PullResult:
-    """Parse `raw_export`, resolve, and write everything to `out` in one atomic replace."""
-    import datasets
+    """Parse `raw_export`, resolve, and write everything to `out` in one atomic replace.
 
-    from claimkit.datafiles import atomic_dir
+    With ``test_articles`` every row gets a ``split`` column ("test" for those articles, else
+    "train") that training, search and review honour.
+    """
+    import datasets
 
     try:
         tasks = json.loads(raw_export)
@@ -292,6 +310,15 @@ def write_labelled(
     if not parsed.sentences:
         raise DataError(f"{source}: the export has no tasks")
     rows, review, report, counts = build(parsed)
+    if not rows:
+        raise DataError(
+            f"{source}: none of the {len(parsed.sentences)} tasks has a usable label yet; "
+            "label some in Label Studio, then pull again"
+        )
+    if test_articles is not None:
+        for row in rows:
+            row[SPLIT_COLUMN] = split_of(str(row["article_id"]), test_articles)
+        counts["test_split"] = sum(row[SPLIT_COLUMN] == "test" for row in rows)
     label_counts = {label: 0 for label in LABELS}
     for row in rows:
         label_counts[row["label"]] = label_counts.get(row["label"], 0) + 1
@@ -310,7 +337,7 @@ def write_labelled(
     from claimkit import __version__
 
     prov.setdefault("claimkit_version", __version__)
-    features = _features()
+    features = _features(with_split=test_articles is not None)
     info = datasets.DatasetInfo(description=json.dumps(prov, ensure_ascii=False), features=features)
     dataset = datasets.Dataset.from_list(rows, features=features, info=info)
     from datasets.utils import logging as ds_logging
@@ -329,7 +356,16 @@ def write_labelled(
         (tmp / "agreement.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         (tmp / PROVENANCE_FILE).write_text(json.dumps(prov, indent=2) + "\n", encoding="utf-8")
         (tmp / EXPORT_FILE).write_bytes(raw_export)
-    return PullResult(str(out), counts, label_counts, report)
+    result = PullResult(str(out), counts, label_counts, report)
+    if parsed.extra_tasks:
+        result.notes.append(
+            f"warning: {sum(len(t) > 1 for t in parsed.tasks_of.values())} sentence ids are in more "
+            f"than one task ({parsed.extra_tasks} extra tasks); each sentence was counted once. "
+            "Delete the copies in Label Studio's Data Manager or push again to remove them."
+        )
+    if test_articles is not None:
+        result.notes.append(f"split: {counts['test_split']} test-split sentences marked")
+    return result
 
 
 def _jsonl(path: Path, records: Any) -> None:
@@ -346,6 +382,7 @@ def rebuild(
     export_file: str | os.PathLike[str],
     out: str | os.PathLike[str],
     users: Mapping[int, str] | None = None,
+    test_articles: frozenset[str] | None = None,
 ) -> PullResult:
     """Re-compute dataset + agreement from a stored export (ids -> emails from a sibling provenance.json)."""
     path = Path(export_file)
@@ -362,7 +399,7 @@ def rebuild(
         k: prov[k] for k in ("project", "project_id", "url", "exported_at") if k in prov
     }
     return write_labelled(
-        out, path.read_bytes(), known, {**keep, "from_file": str(path)}, str(path)
+        out, path.read_bytes(), known, {**keep, "from_file": str(path)}, str(path), test_articles
     )
 
 
@@ -374,10 +411,15 @@ def pull(
     url: str | None = None,
     api_key: str | None = None,
     data_dir: str | os.PathLike[str] | None = None,
+    split_file: str | os.PathLike[str] | None = None,
+    force: bool = False,
 ) -> PullResult:
-    """Export `project` (or read `from_file`) and write the labelled dataset to `out`."""
-    from .client import connect
+    """Export `project` (or read `from_file`) and write the labelled dataset to `out`.
 
+    ``split_file`` (``data/split.json``) marks each row's split; see ``claimkit.split``.
+    """
+    check_output(out, inputs=[from_file] if from_file else [], folder=True, force=force)
+    test_articles = read_test_articles(split_file) if split_file is not None else None
     if from_file is not None:
         users: dict[int, str] = {}
         notes = []
@@ -385,7 +427,7 @@ def pull(
             users = connect(url, api_key, data_dir).users()
         except Exception as exc:  # noqa: BLE001 - offline is fine: ids are kept as user-<id>
             notes.append(f"note: annotators without email are named user-<id> ({str(exc)[:120]})")
-        result = rebuild(from_file, out, users)
+        result = rebuild(from_file, out, users, test_articles)
         result.notes += (
             notes if any(a.startswith("user-") for a in result.agreement["annotators"]) else []
         )
@@ -408,5 +450,5 @@ def pull(
         "exported_at": exported_at,
     }
     return write_labelled(
-        out, raw, studio.users(), provenance, f"{studio.conn.url} project {proj.id}"
+        out, raw, studio.users(), provenance, f"{studio.conn.url} project {proj.id}", test_articles
     )

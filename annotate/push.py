@@ -8,7 +8,7 @@ import json
 import os
 import random
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,7 @@ class PushResult:
     n_predictions: int = 0
     n_annotations: int = 0
     n_annotations_added: int = 0
+    n_duplicates_removed: int = 0
     to_file: str | None = None
     model_version: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -71,6 +72,11 @@ class PushResult:
             parts.append(
                 f"annotations: {self.n_annotations} with new tasks, "
                 f"{self.n_annotations_added} added to existing tasks"
+            )
+        if self.n_duplicates_removed:
+            parts.append(
+                f"another push imported the same sentences at the same time: removed this push's "
+                f"{self.n_duplicates_removed} duplicate tasks"
             )
         if self.url and self.project_id is not None:
             parts.append(f"open {self.url}/projects/{self.project_id}/data")
@@ -284,7 +290,14 @@ def push(
         return result
 
     assert studio is not None and result.project_id is not None
-    result.n_imported = _import_batches(studio, result.project_id, tasks, batch_size, progress)
+    created: list[int] = []
+    result.n_imported = _import_batches(
+        studio, result.project_id, tasks, batch_size, progress, created
+    )
+    if created:
+        removed = remove_own_duplicates(studio, result.project_id, created)
+        result.n_imported -= removed
+        result.n_duplicates_removed = removed
     if labels:
         result.n_annotations_added = _annotate_existing(
             studio, existing, labels, annotator or "", user_id, progress, ground_truth
@@ -292,10 +305,49 @@ def push(
     return result
 
 
+def duplicate_copies(tasks: Iterable[tuple[int, str]], ours: Iterable[int]) -> list[int]:
+    """Task ids of ``ours`` that repeat a sentence id held by a task with a lower id (pure).
+
+    The oldest task of a sentence is the one kept. Each push deletes only copies it made itself,
+    so two pushes that raced both end with the same, single task per sentence.
+    """
+    first: dict[str, int] = {}
+    for task_id, sentence in tasks:
+        if sentence not in first or task_id < first[sentence]:
+            first[sentence] = task_id
+    keep = set(first.values())
+    return sorted(set(ours) - keep)
+
+
+def remove_own_duplicates(studio: Any, project_id: int, created: Sequence[int]) -> int:
+    """After an import, delete the tasks this push created for sentences another push also made."""
+    listed = [
+        (int(t.id), str((t.data or {}).get("sentence_id"))) for t in studio.iter_tasks(project_id)
+    ]
+    extra = duplicate_copies(listed, created)
+    if extra:
+        studio.call(
+            "removing duplicate tasks",
+            studio.ls.actions.create,
+            id="delete_tasks",
+            project=project_id,
+            selected_items={"all": False, "included": extra},
+        )
+    return len(extra)
+
+
 def _import_batches(
-    studio: Any, project_id: int, tasks: list[dict[str, Any]], size: int, progress: bool
+    studio: Any,
+    project_id: int,
+    tasks: list[dict[str, Any]],
+    size: int,
+    progress: bool,
+    created: list[int] | None = None,
 ) -> int:
-    """Import in batches; a retried batch first drops tasks the server already has."""
+    """Import in batches; a retried batch first drops tasks the server already has.
+
+    The new tasks' ids are appended to ``created``.
+    """
     from tqdm import tqdm
 
     imported = 0
@@ -319,7 +371,11 @@ def _import_batches(
             def send(batch: list[dict[str, Any]] = batch) -> int:
                 if not batch:
                     return 0
-                reply = studio.ls.projects.import_tasks(id=project_id, request=batch)
+                reply = studio.ls.projects.import_tasks(
+                    id=project_id, request=batch, return_task_ids=True
+                )
+                if created is not None:
+                    created.extend(int(i) for i in reply.task_ids or [])
                 return int(reply.task_count or 0)
 
             n = len(batch)

@@ -262,7 +262,7 @@ def review(
     progress: bool = True,
 ) -> ReviewResult:
     """Rank the labelled `dataset`, write the ranking to `out`, push the top `top` for review."""
-    from claimkit.datafiles import write_jsonl
+    from claimkit.datafiles import check_output, write_jsonl
     from train.data import check_trainable, load_labelled
 
     if top < 1:
@@ -273,7 +273,9 @@ def review(
         raise InputError(
             f"{dataset}: no such labelled dataset; give a folder written by `claimkit annotate pull`"
         )
-    data = load_labelled(Path(dataset))
+    check_output(out, inputs=[dataset], folder=False)
+    # the test split is for reporting only: it is never ranked or sent for review
+    data = load_labelled(Path(dataset), split="train")
     unknown = sorted(set(data.labels) - set(LABELS))
     if unknown:
         raise DataError(

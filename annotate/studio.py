@@ -145,7 +145,13 @@ def pid_alive(pid: int | None) -> bool:
 
 
 def port_free(port: int) -> bool:
+    """Whether the server could listen on ``port`` now.
+
+    The server binds with SO_REUSEADDR, so connections of a just-stopped server in TIME_WAIT do
+    not block it; without the flag here a restart moved to a random port.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((HOST, port))
         except OSError:
@@ -261,6 +267,11 @@ def stop(data_dir: str | os.PathLike[str] | None = None) -> ServerState | None:
         return None
     assert state.pid is not None
     _terminate(state.pid)
+    # a worker of the server may hold the listening socket a moment longer; stopped means the
+    # port is free again, so the next start gets the same URL
+    deadline = time.monotonic() + 10
+    while not port_free(state.port) and time.monotonic() < deadline:
+        time.sleep(0.1)
     stopped = ServerState(**state.as_json())
     state.pid = None
     _write_state(state)

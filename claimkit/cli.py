@@ -34,7 +34,12 @@ def _ingest(args: argparse.Namespace) -> int:
     from claimkit.ingest import ingest
 
     report = ingest(
-        args.paths, args.out, jsonl=args.jsonl, progress=not args.quiet, presplit=args.presplit
+        args.paths,
+        args.out,
+        jsonl=args.jsonl,
+        progress=not args.quiet,
+        presplit=args.presplit,
+        force=args.force,
     )
     for problem in report.problems:
         print(f"claimkit: skipped {problem}", file=sys.stderr)
@@ -54,7 +59,15 @@ def _add_ingest(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="article files or folders")
     parser.add_argument(
-        "--out", required=True, help="folder to write the dataset to (replaced atomically)"
+        "--out",
+        required=True,
+        help="folder to write the dataset to (replaced atomically; a folder claimkit did not "
+        "write, an input or a folder holding one is refused)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing --out folder that claimkit did not write (never an input)",
     )
     parser.add_argument("--jsonl", metavar="FILE", help="also write the sentences as JSON lines")
     parser.add_argument(
@@ -148,6 +161,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("claimkit: interrupted; nothing half-written was kept", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`claimkit ... | head`): stop quietly, as cat does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -17,27 +17,130 @@ if TYPE_CHECKING:
     import datasets
 
 
+# A file inside every folder claimkit writes: such a folder may be replaced by the next run.
+MARKER = ".claimkit-output"
+_TEMP_KINDS = ("tmp", "old")
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale_temps(path: Path) -> int:
+    """Remove the hidden temp files and folders that a killed run left beside ``path``.
+
+    Their names carry the writer's pid (``.NAME.tmp-PID-xxxx``); those of a live process stay.
+    """
+    removed = 0
+    if not path.parent.is_dir():
+        return 0
+    for kind in _TEMP_KINDS:
+        for leftover in path.parent.glob(f".{path.name}.{kind}-*"):
+            pid = leftover.name.removeprefix(f".{path.name}.{kind}-").split("-", 1)[0]
+            if pid.isdigit() and _pid_alive(int(pid)):
+                continue
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _temp_prefix(path: Path, kind: str) -> str:
+    return f".{path.name}.{kind}-{os.getpid()}-"
+
+
+def _is_within(inner: Path, outer: Path) -> bool:
+    return inner == outer or outer in inner.parents
+
+
+def check_output(
+    out: str | os.PathLike[str],
+    *,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+    folder: bool,
+    force: bool = False,
+    replace_own: bool = True,
+    option: str = "--out",
+) -> Path:
+    """Refuse an output path whose writing would destroy what the user did not ask to replace.
+
+    Never (not even with ``force``): an input, a folder holding an input, a path inside an input
+    folder, the current folder or one of its parents, or a path under an existing file. Without
+    ``force``: a folder where a file is expected (or the reverse), and a non-empty folder that
+    claimkit did not write (``replace_own=False``: any existing folder).
+    """
+    path = Path(out)
+    resolved = path.resolve()
+    if str(out) in ("", ".", "..") or _is_within(Path.cwd().resolve(), resolved):
+        raise InputError(
+            f"{option} {out}: that is the current folder or one of its parents; name a new folder"
+        )
+    for raw in inputs:
+        if str(raw) == "-":
+            continue
+        source = Path(raw).resolve()
+        if _is_within(source, resolved) or _is_within(resolved, source):
+            raise InputError(
+                f"{option} {out}: overlaps the input {raw}; write the output outside the inputs"
+            )
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise InputError(
+                f"{option} {out}: {parent} is a file, so nothing can be written under it; "
+                "choose another path"
+            )
+    if not path.exists() and not path.is_symlink():
+        return path
+    if folder and not path.is_dir():
+        raise InputError(
+            f"{option} {out}: is an existing file, not a folder; choose a new folder name"
+        )
+    if not folder and path.is_dir():
+        raise InputError(f"{option} {out}: is a folder; give a file name")
+    if folder and not force:
+        own = (path / MARKER).exists() and replace_own
+        if not own and (any(path.iterdir()) or not replace_own):
+            raise InputError(
+                f"{option} {out}: already exists and holds files claimkit did not write; "
+                "choose a new folder or pass --force to replace it"
+                if replace_own
+                else f"{option} {out}: already exists; choose a new folder or pass --force to replace it"
+            )
+    return path
+
+
 @contextlib.contextmanager
 def atomic_dir(out: str | Path) -> Iterator[Path]:
     """Yield a temp folder beside ``out``; on success it replaces ``out`` in one rename.
 
-    An exception (or a kill) leaves ``out`` as it was: the half-written folder is
-    a hidden temp folder that is removed (or, after a kill, ignored).
+    An exception (or a kill) leaves ``out`` as it was; the half-written temp folder is removed
+    now (or, after a kill, by the next run that writes ``out``). The folder gets a marker file
+    so a later run may replace it.
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    clean_stale_temps(out)
+    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(out, "tmp"), dir=out.parent))
     os.chmod(tmp, 0o777 & ~_umask())
     try:
         yield tmp
+        (tmp / MARKER).write_text("written by claimkit; a later run may replace this folder\n")
         if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            old = Path(tempfile.mkdtemp(prefix=_temp_prefix(out, "old"), dir=out.parent))
             os.replace(out, old / out.name)
             os.replace(tmp, out)
             shutil.rmtree(old, ignore_errors=True)
@@ -53,22 +156,35 @@ def atomic_file(path: str | Path, mode: str = "w") -> Iterator[Any]:
     """Open a temp file beside ``path``; it becomes ``path`` only if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; the result should look like any new file
+    clean_stale_temps(path)
+    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path, "tmp"), dir=path.parent)
+    # mkstemp makes 0600; the result keeps the mode of the file it replaces, or gets a new file's
+    try:
+        file_mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        file_mode = 0o666 & ~_umask()
+    os.chmod(tmp, file_mode)
     try:
         with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as handle:
             yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
 
 
+def write_lines(handle: Any, records: Iterable[dict[str, Any]]) -> None:
+    """Write records to an open text file as JSON lines."""
+    for record in records:
+        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
 def write_jsonl(path: str | Path, records: Iterable[dict[str, Any]]) -> None:
     """Write records as JSON lines, atomically."""
     with atomic_file(path) as handle:
-        for record in records:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        write_lines(handle, records)
 
 
 def _dataset_folder(path: Path) -> Path | None:

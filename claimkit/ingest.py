@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections import Counter
 from collections.abc import Iterable
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from claimkit.clean import content_regions, debris_spans
-from claimkit.datafiles import atomic_dir, write_jsonl
+from claimkit.datafiles import atomic_dir, atomic_file, check_output, write_lines
 from claimkit.errors import InputError
 from claimkit.readers import Article, Problem, read_articles
 from claimkit.segment import split_spans
@@ -158,22 +159,32 @@ def ingest(
     jsonl: str | Path | None = None,
     progress: bool = True,
     presplit: bool = False,
+    force: bool = False,
 ) -> IngestReport:
-    """Turn articles into a sentence dataset at ``out``, written atomically.
+    """Turn articles into a sentence dataset at ``out`` (and ``jsonl``), written atomically.
 
+    Both outputs are checked before any reading and published together: each is written in
+    full to a temp file first, and neither replaces an old one if anything fails.
     ``presplit``: every input record is already one sentence (kept whole, no debris rules).
     """
     import datasets
 
+    paths = list(paths)
+    check_output(out, inputs=paths, folder=True, force=force)
+    if jsonl is not None:
+        check_output(jsonl, inputs=paths, folder=False, force=force, option="--jsonl")
+        if Path(out).resolve() in Path(jsonl).resolve().parents:
+            raise InputError(f"--jsonl {jsonl}: is inside --out {out}; write it beside the folder")
     records, report = collect(paths, progress=progress, presplit=presplit)
     if not records:
         detail = "; ".join(str(p) for p in report.problems[:3]) or "no input"
         raise InputError(f"nothing to write: no article could be read ({detail})")
     dataset = datasets.Dataset.from_list(records)
     datasets.disable_progress_bars()  # our own bar already showed the work; saving is instant
-    with atomic_dir(out) as tmp:
-        dataset.save_to_disk(str(tmp))
-    if jsonl is not None:
-        write_jsonl(jsonl, records)
+    with contextlib.ExitStack() as outputs:
+        folder = outputs.enter_context(atomic_dir(out))
+        if jsonl is not None:
+            write_lines(outputs.enter_context(atomic_file(jsonl)), records)
+        dataset.save_to_disk(str(folder))
     report.out = Path(out)
     return report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import sys
 from collections.abc import Iterable, Iterator
@@ -37,9 +38,21 @@ class Problem:
         return f"{self.source}: {self.message}"
 
 
-def _decode(path: Path, data: bytes) -> str:
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _decode(path: Path | str, data: bytes) -> str:
     if not data.strip():
+        if str(path) == "stdin":
+            raise InputError("stdin: nothing was read; pipe an article's text in")
         raise InputError(f"{path}: the file is empty; remove it or give it the article text")
+    if data.startswith(_UTF16_BOMS):  # Windows tools write UTF-16 with a byte-order mark
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(
+                f"{path}: starts like UTF-16 text but does not decode as it; convert it to UTF-8"
+            ) from None
     if b"\x00" in data[:8192]:
         raise InputError(
             f"{path}: looks like a binary file, not text; give .txt, .html or .jsonl articles"
@@ -154,7 +167,11 @@ def read_articles(
     """Every article under ``paths`` ("-" reads one plain-text article from stdin), in order."""
     for raw in paths:
         if str(raw) == "-":
-            text = sys.stdin.read()
+            try:
+                text = _decode("stdin", sys.stdin.buffer.read())
+            except InputError as err:
+                yield Problem("stdin", str(err).removeprefix("stdin: "))
+                continue
             yield Article(stdin_name, "", text, "-")
             continue
         for item in expand([raw]):

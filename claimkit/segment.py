@@ -123,7 +123,8 @@ def _easy_spans(text: str) -> list[Span] | None:
             if "." in core or len(core) < 2 or core in _ABBREVIATIONS or short_capital:
                 return None
         spans.append((cursor, end))
-        cursor = _SPACES.match(text, end).end()
+        spaces = _SPACES.match(text, end)
+        cursor = spaces.end() if spaces else end
     spans.append((cursor, stop))
     return spans
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -71,7 +72,7 @@ def choose_test_articles(
         rng.shuffle(shuffled)
         queues[topic] = shuffled
     chosen: list[ArticleInfo] = []
-    for topic, queue in queues.items():
+    for queue in queues.values():
         take = max(1, math.ceil(fraction * len(queue)))
         chosen.extend(queue[:take])
         del queue[:take]
@@ -115,7 +116,7 @@ def write_split_file(
     return content
 
 
-def read_test_articles(path: str | Path) -> frozenset[str]:
+def read_test_articles(path: str | os.PathLike[str]) -> frozenset[str]:
     """The test article ids recorded in a split file."""
     try:
         content = json.loads(Path(path).read_text(encoding="utf-8"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
@@ -25,20 +24,15 @@ def _predict(args: argparse.Namespace) -> int:
     from models.report import predict_paths
 
     problems: list[Any] = []
-    try:
-        predict_paths(
-            args.paths,
-            fmt=args.format,
-            out=args.out,
-            model=args.model,
-            n_jobs=args.n_jobs,
-            scheduler=args.scheduler,
-            problems=problems,
-        )
-    except BrokenPipeError:
-        # The reader went away (`claimkit predict ... | head`): stop quietly, as cat does.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+    predict_paths(
+        args.paths,
+        fmt=args.format,
+        out=args.out,
+        model=args.model,
+        n_jobs=args.n_jobs,
+        scheduler=args.scheduler,
+        problems=problems,
+    )
     for problem in problems:
         print(f"claimkit: skipped {problem}", file=sys.stderr)
     return 1 if problems else 0

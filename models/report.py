@@ -32,11 +32,11 @@ import json
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from claimkit.datafiles import atomic_file, check_output
 from claimkit.errors import InputError
 
 if TYPE_CHECKING:
@@ -327,39 +327,13 @@ def render(
 
 @contextlib.contextmanager
 def atomic_output(path: str | Path | None) -> Iterator[IO[str]]:
-    """A text stream for ``path`` written to a temp file in the same folder, then os.replace'd.
-
-    ``None`` or ``"-"``: standard output. On error the temp file is removed and ``path`` is
-    left as it was.
-    """
+    """Standard output for ``None`` or ``"-"``, else a file that appears only when complete."""
     if path is None or str(path) == "-":
         yield sys.stdout
         sys.stdout.flush()
         return
-    target = Path(path)
-    folder = target.parent
-    if not folder.is_dir():
-        raise InputError(f"--out {target}: folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    # mkstemp makes the file 0600; give the result the mode a plain open() would (or keep the
-    # mode of the file being replaced).
-    try:
-        mode = target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    os.chmod(tmp, mode)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with atomic_file(path) as stream:
+        yield stream
 
 
 def predict_paths(
@@ -387,8 +361,10 @@ def predict_paths(
 
     if fmt not in FORMATS:
         raise InputError(f"--format: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    if out is not None and str(out) != "-" and not Path(out).parent.is_dir():
-        raise InputError(f"--out {out}: folder {Path(out).parent} does not exist")
+    if out is not None and str(out) != "-":
+        check_output(out, inputs=paths, folder=False)
+        if not Path(out).parent.is_dir():
+            raise InputError(f"--out {out}: folder {Path(out).parent} does not exist")
     tagger = load(model)
     skipped = problems if problems is not None else []
 
@@ -403,7 +379,9 @@ def predict_paths(
     stream_in = articles()
     first = list(itertools.islice(stream_in, 1))
     if not first:
-        detail = f": {skipped[0]}" if skipped else ""
+        if len(skipped) == 1:
+            raise InputError(f"no readable article: {skipped[0]}")
+        detail = f" (first problem: {skipped[0]})" if skipped else ""
         raise InputError(f"no readable article in {' '.join(map(str, paths))}{detail}")
     results = tagger.tag_many(itertools.chain(first, stream_in), n_jobs=n_jobs, scheduler=scheduler)
     count = 0

@@ -345,3 +345,68 @@ def test_cli_error_is_one_line_exit_2(studio_server, tmp_path):
     assert proc.stderr.strip().count("\n") == 0 and proc.stderr.startswith(
         "claimkit: error: no project"
     )
+
+
+RACER = """
+import sys, time
+from pathlib import Path
+from annotate import client
+from annotate.push import push
+
+barrier, me, other = Path(sys.argv[3]), sys.argv[4], sys.argv[5]
+real = client.Studio.iter_tasks
+calls = []
+def listed_then_wait(self, *a, **k):
+    tasks = list(real(self, *a, **k))
+    if not calls:  # the idempotency check: both pushes have seen the project before either imports
+        calls.append(1)
+        (barrier / me).touch()
+        while not (barrier / other).exists():
+            time.sleep(0.05)
+    return iter(tasks)
+client.Studio.iter_tasks = listed_then_wait
+result = push(sys.argv[1], "race test", data_dir=sys.argv[2], progress=False)
+print(result.n_imported, result.n_duplicates_removed)
+"""
+
+
+def test_two_pushes_started_together_leave_each_sentence_once(
+    studio_server, admin, seed_dataset, tmp_path
+):
+    dd = studio_server.data_dir
+    admin.ensure_project("race test")
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                textwrap.dedent(RACER),
+                str(seed_dataset),
+                dd,
+                str(tmp_path),
+                me,
+                other,
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for me, other in (("a", "b"), ("b", "a"))
+    ]
+    outputs = [p.communicate(timeout=300)[0].split() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0]
+    final = n_tasks(admin, "race test")
+    total = len(load_sentences(seed_dataset))
+    assert len(final) == len(set(final)) == total
+    imported, removed = zip(*[(int(a), int(b)) for a, b in outputs], strict=True)
+    assert sum(imported) == total  # each sentence counted by exactly one of the two pushes
+    assert sum(removed) >= 1  # the race did happen: both imported, one cleaned up its copies
+
+
+def test_restart_after_stop_keeps_the_port(studio_server, admin):
+    # runs last in this module: the server comes back on the same URL for the other modules
+    dd = studio_server.data_dir
+    admin.find_project("race test")  # leaves connections of the old server in TIME_WAIT
+    stopped = studio.stop(dd)
+    assert stopped is not None
+    again = studio.start(dd)
+    assert again.port == stopped.port and again.url == studio_server.url

@@ -181,7 +181,7 @@ def test_one_bad_file_in_a_batch_is_skipped_and_the_rest_written(
     (tmp_path / "in" / "good.txt").write_text(
         (SEEDS / "metro-putin-north-korean-troops.txt").read_text(encoding="utf-8")
     )
-    (tmp_path / "in" / "bad.txt").write_bytes(b"\xff\xfe\x00bad")
+    (tmp_path / "in" / "bad.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00bad")
     code, err = run_cli(
         ["ingest", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "-q"], capsys
     )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from claimkit.errors import InputError
+from claimkit.datafiles import atomic_dir, check_output
 from train.data import LabelledData
 from train.search import Scored, SearchResult
 
@@ -19,16 +19,9 @@ MANIFEST = "manifest.json"
 CARD = "MODEL_CARD.md"
 
 
-def check_out(out: str | Path, force: bool) -> Path:
+def check_out(out: str | Path, force: bool, inputs: Sequence[str | Path] = ()) -> Path:
     """Refuse to write over an existing path unless ``force``; called before training starts too."""
-    path = Path(out)
-    if path.exists() and not force:
-        raise InputError(
-            f"{path}: already exists; choose a new --out folder or pass --force to replace it"
-        )
-    if path.exists() and not path.is_dir():
-        raise InputError(f"{path}: exists and is not a folder; choose another --out")
-    return path
+    return check_output(out, inputs=inputs, folder=True, force=force, replace_own=False)
 
 
 def sha256_file(path: str | Path) -> str:
@@ -136,9 +129,7 @@ def save_model(
     """Write the folder through a temp folder renamed into place; returns the manifest."""
     import joblib
 
-    from claimkit.datafiles import atomic_dir
-
-    path = check_out(out, force)
+    path = check_out(out, force, [data.source])
     with atomic_dir(path) as tmp:
         joblib.dump(_reproducible(result.pipeline), tmp / ARTIFACT, compress=3)
         manifest = build_manifest(
@@ -152,10 +143,6 @@ def save_model(
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         (tmp / CARD).write_text(model_card(manifest), encoding="utf-8")
-        # The temp folder is created private (0700); a model folder is ordinary data.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)
     return manifest
 
 

@@ -59,6 +59,7 @@ def _train(args: argparse.Namespace) -> int:
         name=args.name,
         n_jobs=args.n_jobs,
         progress=not args.quiet,
+        labels=args.labels.split(",") if args.labels else None,
     )
     print(outcome.render())
     return 0
@@ -74,6 +75,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         label_column=args.label_column,
         id_column=args.id_column,
         errors=args.errors,
+        split=args.split,
     )
     print(
         json.dumps(result.as_dict(), indent=2, ensure_ascii=False) if args.json else result.render()
@@ -107,6 +109,12 @@ def register(subparsers: Any) -> None:
         "also with char n-grams and without cue features, to measure them; full: 128 candidates, "
         "every feature set both ways (about 4x slower); quick: 2 candidates",
     )
+    train.add_argument(
+        "--labels",
+        metavar="A,B,...",
+        help="the label set the data must use (default: the guideline's four labels when the data "
+        "uses any of them, else whatever labels the data holds); other labels are an error",
+    )
     train.add_argument("--name", help="model name in the manifest (default: the DIR name)")
     train.add_argument("--force", action="store_true", help="replace DIR if it exists")
     train.add_argument(
@@ -130,6 +138,13 @@ def register(subparsers: Any) -> None:
     _add_columns(ev, group=False)
     ev.add_argument(
         "--errors", type=int, default=0, metavar="N", help="list the N most confident mistakes"
+    )
+    ev.add_argument(
+        "--split",
+        choices=["test", "train", "all"],
+        default="all",
+        help="with a split column (`annotate pull --split`), score only that side; the held-out "
+        "numbers are --split test (default: all rows)",
     )
     ev.add_argument("--json", action="store_true", help="print the result as JSON")
     ev.set_defaults(func=_evaluate)

@@ -5,12 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from claimkit.datafiles import load_table
 from claimkit.errors import DataError, InputError
+from claimkit.labels import LABELS
+from claimkit.split import SPLIT_COLUMN
+
+SplitChoice = Literal["train", "test", "all"]
 
 DEFAULT_TEXT_COLUMN = "text"
 DEFAULT_LABEL_COLUMN = "label"
@@ -28,6 +33,7 @@ class LabelledData:
     groups: list[str]
     ids: list[str]
     columns: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -59,6 +65,7 @@ class LabelledData:
             groups=[self.groups[i] for i in idx],
             ids=[self.ids[i] for i in idx],
             columns=dict(self.columns),
+            notes=list(self.notes),
         )
 
 
@@ -79,15 +86,30 @@ def load_labelled(
     label_column: str = DEFAULT_LABEL_COLUMN,
     group_column: str | None = DEFAULT_GROUP_COLUMN,
     id_column: str | None = DEFAULT_ID_COLUMN,
+    split: SplitChoice = "all",
+    labels: Sequence[str] | None = None,
 ) -> LabelledData:
     """Read ``path`` and check it has usable text and label columns.
 
     ``group_column=None`` makes every row its own group. When ``id_column`` is absent from the
     data, row ids are derived from the text and group (the fingerprint then still identifies it).
     Labels are kept as strings; they are whatever the data holds (binary or custom sets work).
+    ``split``: with a ``split`` column, keep only that side ("all": every row). ``labels``: the
+    declared scheme; by default the guideline's four labels when the data uses any of them, so a
+    typo ("confrimed") is an error, while a wholly custom label set is taken as it is. Rows whose
+    id repeats are kept once, with a note.
     """
     source = str(path)
     table = load_table(path)
+    notes: list[str] = []
+    if split != "all" and SPLIT_COLUMN in table.column_names:
+        keep = [i for i, side in enumerate(table[SPLIT_COLUMN]) if side == split]
+        left_out = len(table) - len(keep)
+        table = table.select(keep)
+        if left_out:
+            notes.append(
+                f"left out {left_out} rows not in the {split} split (column {SPLIT_COLUMN!r})"
+            )
     n = len(table)
     if n == 0:
         raise DataError(f"{source}: the dataset is empty (0 rows); label some sentences first")
@@ -105,7 +127,7 @@ def load_labelled(
         ]
 
     texts: list[str] = []
-    labels: list[str] = []
+    gold: list[str] = []
     for row, (text, label) in enumerate(zip(texts_raw, labels_raw, strict=True)):
         if not isinstance(text, str) or not text.strip():
             raise DataError(
@@ -116,13 +138,28 @@ def load_labelled(
                 f"{source}: row {row} ({ids[row]}) has no {label_column!r}; label it or drop it"
             )
         texts.append(text)
-        labels.append(str(label).strip())
+        gold.append(str(label).strip())
+    _check_scheme(gold, labels, source, label_column)
+    groups = [str(g) for g in groups_raw]
+    first_of: dict[str, int] = {}
+    for row, row_id in enumerate(ids):
+        first_of.setdefault(row_id, row)
+    if len(first_of) < len(ids):
+        keep_rows = sorted(first_of.values())
+        notes.append(
+            f"warning: {len(ids) - len(keep_rows)} duplicated rows (same {id_column or 'text and group'}) "
+            "were left out; each sentence is used once"
+        )
+        texts, gold, groups, ids = (
+            [column[i] for i in keep_rows] for column in (texts, gold, groups, ids)
+        )
     return LabelledData(
         source=source,
         texts=texts,
-        labels=labels,
-        groups=[str(g) for g in groups_raw],
+        labels=gold,
+        groups=groups,
         ids=ids,
+        notes=notes,
         columns={
             "text": text_column,
             "label": label_column,
@@ -130,6 +167,20 @@ def load_labelled(
             "id": id_column or "",
         },
     )
+
+
+def _check_scheme(
+    gold: Sequence[str], declared: Sequence[str] | None, source: str, label_column: str
+) -> None:
+    found = Counter(gold)
+    scheme = list(declared) if declared else (list(LABELS) if set(found) & set(LABELS) else [])
+    unknown = [(label, n) for label, n in found.items() if scheme and label not in scheme]
+    if unknown:
+        label, n = unknown[0]
+        raise DataError(
+            f"{source}: label {label!r} ({n} rows) in column {label_column!r} is not in the scheme "
+            f"({', '.join(scheme)}); fix those rows, or pass --labels to declare your own label set"
+        )
 
 
 def check_trainable(data: LabelledData, folds: int) -> None:

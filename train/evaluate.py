@@ -8,7 +8,13 @@ from typing import Any
 
 from claimkit.errors import DataError
 from train.artifacts import confusion_table, per_label_table
-from train.data import DEFAULT_ID_COLUMN, DEFAULT_LABEL_COLUMN, DEFAULT_TEXT_COLUMN, load_labelled
+from train.data import (
+    DEFAULT_ID_COLUMN,
+    DEFAULT_LABEL_COLUMN,
+    DEFAULT_TEXT_COLUMN,
+    SplitChoice,
+    load_labelled,
+)
 
 
 @dataclass
@@ -80,6 +86,7 @@ def evaluate(
     label_column: str = DEFAULT_LABEL_COLUMN,
     id_column: str | None = DEFAULT_ID_COLUMN,
     errors: int = 0,
+    split: SplitChoice = "all",
 ) -> Evaluation:
     """Score the model folder ``model`` (verified against its manifest) on the labelled set ``data``."""
     import numpy as np
@@ -99,6 +106,7 @@ def evaluate(
         label_column=label_column,
         group_column=None,
         id_column=id_column,
+        split=split,
     )
     labels = list(loaded.labels)
     unknown = sorted(set(labelled.labels) - set(labels))

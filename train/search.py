@@ -10,7 +10,10 @@ the same numbers as fitting each pipeline from scratch.
 from __future__ import annotations
 
 import itertools
+import os
 import statistics
+import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -139,16 +142,41 @@ def _member_key(name: str, transformer: Any) -> tuple[str, str]:
     return (name, repr(sorted(transformer.get_params().items())))
 
 
+_watching: int | None = None
+
+
+def follow_parent(parent: int) -> None:
+    """In a worker process, exit as soon as ``parent`` (the process that started the work) is gone.
+
+    A killed ``claimkit train`` otherwise leaves its loky workers running for many minutes.
+    A no-op in ``parent`` itself (n_jobs=1) and after the first call.
+    """
+    global _watching
+    if _watching is not None or os.getpid() == parent:
+        return
+    _watching = parent
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="claimkit-follow-parent", daemon=True).start()
+
+
 def _score_group(
     texts: Sequence[str],
     y: np.ndarray,
     train: np.ndarray,
     test: np.ndarray,
     candidates: Sequence[dict[str, Any]],
+    parent: int | None = None,
 ) -> list[tuple[float, np.ndarray]]:
     """Fit and score ``candidates`` on one fold, reusing fitted feature members."""
     from threadpoolctl import threadpool_limits
 
+    if parent is not None:
+        follow_parent(parent)
     # One thread per fit: the search runs fits in parallel processes, and OpenMP/BLAS threads
     # on a busy machine make a logistic-regression fit 10-20x slower (measured).
     with threadpool_limits(1):
@@ -217,7 +245,7 @@ def _score_candidates(
     runner = Parallel(n_jobs=n_jobs, return_as="generator")
     jobs = (
         delayed(_score_group)(
-            data.texts, y, folds[fold][0], folds[fold][1], [candidates[i] for i in idx]
+            data.texts, y, folds[fold][0], folds[fold][1], [candidates[i] for i in idx], os.getpid()
         )
         for fold, idx in tasks
     )

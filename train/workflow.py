@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ class TrainOutcome:
         params = ", ".join(f"{k}={v}" for k, v in self.manifest["params"].items())
         counts = ", ".join(f"{k} {v}" for k, v in self.data.label_counts.items())
         lines = [
+            *self.data.notes,
             f"trained on {len(self.data)} sentences from {self.data.n_groups} articles ({counts})",
             f"{cv['folds']}-fold CV grouped by {cv['group_column'] or 'row'}, seed {cv['seed']}, "
             f"{cv['n_candidates']} candidates (grid {cv['grid']}), {self.seconds:.1f} s",
@@ -65,18 +67,24 @@ def train_model(
     name: str | None = None,
     n_jobs: int = -1,
     progress: bool = True,
+    labels: Sequence[str] | None = None,
 ) -> TrainOutcome:
-    """Train with a grouped-CV grid search and write the model folder ``out``."""
+    """Train with a grouped-CV grid search and write the model folder ``out``.
+
+    Rows of the test split (``split`` column) never reach the search or the final fit.
+    """
     if grid not in GRIDS:
         raise InputError(f"--grid {grid!r} is not one of {', '.join(GRIDS)}")
     # Refuse an existing folder before minutes of training, and again when writing.
-    check_out(out, force)
+    check_out(out, force, [data])
     labelled = load_labelled(
         data,
         text_column=text_column,
         label_column=label_column,
         group_column=group_column,
         id_column=id_column,
+        split="train",
+        labels=labels,
     )
     check_trainable(labelled, folds)
     start = time.perf_counter()
