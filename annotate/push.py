@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from claimkit.errors import InputError
-from claimkit.labels import LABELS
+from claimkit.labels import LABELS, SKIP
 
 from . import interface
 
@@ -131,9 +131,9 @@ def read_labels(path: str | os.PathLike[str]) -> dict[str, str]:
             raise InputError(
                 f"{path}: record {n} lacks sentence_id or label (found {sorted(record)})"
             )
-        if label not in LABELS:
+        if label not in LABELS and label != SKIP:
             raise InputError(
-                f"{path}: record {n} has label {label!r}; expected one of {list(LABELS)}"
+                f"{path}: record {n} has label {label!r}; expected one of {[*LABELS, SKIP]}"
             )
         labels[str(sid)] = str(label)
     return labels
@@ -153,7 +153,8 @@ def make_task(
     if label is not None:
         task["annotations"] = [
             {
-                "result": interface.choice_result(label),
+                "result": [] if label == SKIP else interface.choice_result(label),
+                "was_cancelled": label == SKIP,
                 "completed_by": {"email": annotator},
                 "ground_truth": ground_truth,
             }
@@ -412,7 +413,8 @@ def _annotate_existing(
             f"adding {annotator}'s annotation to task {task_id}",
             studio.ls.annotations.create,
             id=task_id,
-            result=interface.choice_result(label),
+            result=[] if label == SKIP else interface.choice_result(label),
+            was_cancelled=label == SKIP,
             completed_by=user_id,
             ground_truth=ground_truth,
         )

@@ -22,6 +22,10 @@ _CREDIT = (
     r")[ \t]*$"
 )
 
+# A caption is one short line (the longest bundled one has 158 characters); without this bound a
+# whole article scraped onto one line that happens to end in "Reuters." was dropped as a caption.
+_SHORT_LINE = r"^(?=[^\n]{0,400}$)"
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -36,7 +40,9 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     Rule("navigation", r"^(?:Home World)[ \t]+", "Home World Why desperate Vladimir Putin ..."),
     Rule("navigation", r"^[ \t]*(?:Featured|NewsBite|Home|World)[ \t]*$\n?", "Featured"),
-    Rule("caption", r"^[^\n]*" + _CREDIT + r"\n?", "... far east (Picture: AP/Reuters)"),
+    Rule(
+        "caption", _SHORT_LINE + r"[^\n]*" + _CREDIT + r"\n?", "... far east (Picture: AP/Reuters)"
+    ),
     Rule("comment_box", r"^[ \t]*LEAVE A REPLY[ \t]*$\n?", "LEAVE A REPLY"),
     Rule(
         "comment_box",
@@ -64,7 +70,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 _COMPILED = tuple((rule.name, re.compile(rule.pattern, re.MULTILINE)) for rule in RULES)
-_CAPTION = re.compile(r"^[^\n]*" + _CREDIT, re.MULTILINE)
+_CAPTION = re.compile(_SHORT_LINE + r"[^\n]*" + _CREDIT, re.MULTILINE)
 _LINE = re.compile(r"[^\n]*\n?")
 _TERMINAL = re.compile(r"[.!?:;’”\"')\]]\s*$")
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from claimkit import __version__
 from claimkit.errors import ClaimkitError
+from claimkit.options import add_max_article_size, megabytes
 
 DESCRIPTION = """\
 claimkit: see how sure a news article is.
@@ -40,6 +41,7 @@ def _ingest(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         presplit=args.presplit,
         force=args.force,
+        max_article_bytes=megabytes(args.max_article_size),
     )
     for problem in report.problems:
         print(f"claimkit: skipped {problem}", file=sys.stderr)
@@ -76,6 +78,7 @@ def _add_ingest(subparsers: argparse._SubParsersAction) -> None:
         help="each article record is already one sentence (e.g. a .jsonl of sentences): keep it "
         "whole, no splitting and no debris rules",
     )
+    add_max_article_size(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=_ingest)
 

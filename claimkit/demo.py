@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from claimkit.datafiles import MARKER, atomic_file, check_output
 from claimkit.errors import InputError
 
 PROJECT = "claimkit demo"
@@ -91,8 +92,9 @@ def run_demo(
             raise InputError(
                 f"{needed}: not found; run `claimkit demo` from the claimkit checkout, or pass --data DIR"
             )
-    workdir = Path(workdir)
+    workdir = check_output(workdir, inputs=[data], folder=True, option="--workdir")
     workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / MARKER).touch()  # a later demo run may write here again
     result = DemoResult(workdir=workdir)
     paths = result.paths
 
@@ -203,7 +205,8 @@ def run_demo(
             / max(1, len(ours)),
         }
         paths["summary"] = workdir / "summary.json"
-        paths["summary"].write_text(json.dumps(result.numbers, indent=1) + "\n", encoding="utf-8")
+        with atomic_file(paths["summary"]) as handle:
+            handle.write(json.dumps(result.numbers, indent=1) + "\n")
     finally:
         if not state.reused and not keep_server:
             _step(8, "stopping the Label Studio this demo started", lambda: studio.stop(data_dir))

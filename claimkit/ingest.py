@@ -13,7 +13,7 @@ from typing import Any
 from claimkit.clean import content_regions, debris_spans
 from claimkit.datafiles import atomic_dir, atomic_file, check_output, write_lines
 from claimkit.errors import InputError
-from claimkit.readers import Article, Problem, read_articles
+from claimkit.readers import DEFAULT_MAX_ARTICLE_BYTES, Article, Problem, read_articles
 from claimkit.segment import split_spans
 
 COLUMNS = (
@@ -114,7 +114,10 @@ class IngestReport:
 
 
 def collect(
-    paths: Iterable[str | Path], progress: bool = True, presplit: bool = False
+    paths: Iterable[str | Path],
+    progress: bool = True,
+    presplit: bool = False,
+    max_article_bytes: int | None = DEFAULT_MAX_ARTICLE_BYTES,
 ) -> tuple[list[dict[str, Any]], IngestReport]:
     """Read and segment every article under ``paths``; bad files become problems."""
     from tqdm import tqdm
@@ -123,7 +126,10 @@ def collect(
     records: list[dict[str, Any]] = []
     seen_ids: dict[str, str] = {}
     items = tqdm(
-        read_articles(paths), desc="ingest", unit=" articles", disable=not progress or None
+        read_articles(paths, max_bytes=max_article_bytes),
+        desc="ingest",
+        unit=" articles",
+        disable=not progress or None,
     )
     for item in items:
         if isinstance(item, Problem):
@@ -160,6 +166,7 @@ def ingest(
     progress: bool = True,
     presplit: bool = False,
     force: bool = False,
+    max_article_bytes: int | None = DEFAULT_MAX_ARTICLE_BYTES,
 ) -> IngestReport:
     """Turn articles into a sentence dataset at ``out`` (and ``jsonl``), written atomically.
 
@@ -175,7 +182,9 @@ def ingest(
         check_output(jsonl, inputs=paths, folder=False, force=force, option="--jsonl")
         if Path(out).resolve() in Path(jsonl).resolve().parents:
             raise InputError(f"--jsonl {jsonl}: is inside --out {out}; write it beside the folder")
-    records, report = collect(paths, progress=progress, presplit=presplit)
+    records, report = collect(
+        paths, progress=progress, presplit=presplit, max_article_bytes=max_article_bytes
+    )
     if not records:
         detail = "; ".join(str(p) for p in report.problems[:3]) or "no input"
         raise InputError(f"nothing to write: no article could be read ({detail})")

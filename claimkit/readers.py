@@ -15,6 +15,17 @@ TEXT_SUFFIXES = {".txt"}
 HTML_SUFFIXES = {".html", ".htm"}
 JSONL_SUFFIXES = {".jsonl"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+# Far above any news article (the longest bundled one is ~30 KB) and still split in seconds;
+# beyond it a file is more likely a dump or a mistake than one article.
+DEFAULT_MAX_ARTICLE_BYTES = 20_000_000
+
+
+def _check_size(where: str, size: int, limit: int | None) -> None:
+    if limit is not None and size > limit:
+        raise InputError(
+            f"{where}: more than {limit / 1e6:g} MB of text for one article (--max-article-size); "
+            "split it into articles, or raise the limit"
+        )
 
 
 @dataclass(frozen=True)
@@ -80,7 +91,7 @@ def parse_html(html: str, source: str) -> tuple[str, str]:
     return text, title
 
 
-def _jsonl_articles(path: Path, text: str) -> Iterator[Article | Problem]:
+def _jsonl_articles(path: Path, text: str, max_bytes: int | None) -> Iterator[Article | Problem]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -109,6 +120,11 @@ def _jsonl_articles(path: Path, text: str) -> Iterator[Article | Problem]:
         if not isinstance(record["text"], str) or not record["text"].strip():
             yield Problem(where, "field 'text' must be a non-empty string")
             continue
+        try:
+            _check_size(where, len(record["text"].encode("utf-8")), max_bytes)
+        except InputError as err:
+            yield Problem(where, str(err).removeprefix(f"{where}: "))
+            continue
         yield Article(
             article_id=str(record["id"]),
             title=str(record.get("title") or ""),
@@ -117,7 +133,9 @@ def _jsonl_articles(path: Path, text: str) -> Iterator[Article | Problem]:
         )
 
 
-def read_file(path: Path) -> Iterator[Article | Problem]:
+def read_file(
+    path: Path, max_bytes: int | None = DEFAULT_MAX_ARTICLE_BYTES
+) -> Iterator[Article | Problem]:
     """The articles in one file; problems are yielded, not raised, so a batch can go on."""
     suffix = path.suffix.lower()
     try:
@@ -129,9 +147,11 @@ def read_file(path: Path) -> Iterator[Article | Problem]:
             data = path.read_bytes()
         except OSError as err:
             raise InputError(f"{path}: cannot read ({err.strerror})") from None
+        if suffix not in JSONL_SUFFIXES:
+            _check_size(str(path), len(data), max_bytes)
         text = _decode(path, data)
         if suffix in JSONL_SUFFIXES:
-            yield from _jsonl_articles(path, text)
+            yield from _jsonl_articles(path, text, max_bytes)
             return
         if suffix in HTML_SUFFIXES:
             text, title = parse_html(text, str(path))
@@ -162,13 +182,21 @@ def expand(paths: Iterable[str | Path]) -> Iterator[Path | Problem]:
 
 
 def read_articles(
-    paths: Iterable[str | Path], stdin_name: str = "stdin"
+    paths: Iterable[str | Path],
+    stdin_name: str = "stdin",
+    max_bytes: int | None = DEFAULT_MAX_ARTICLE_BYTES,
 ) -> Iterator[Article | Problem]:
-    """Every article under ``paths`` ("-" reads one plain-text article from stdin), in order."""
+    """Every article under ``paths`` ("-" reads one plain-text article from stdin), in order.
+
+    An article over ``max_bytes`` is a problem, not read (None: no limit).
+    """
     for raw in paths:
         if str(raw) == "-":
             try:
-                text = _decode("stdin", sys.stdin.buffer.read())
+                # one byte past the limit is enough to know it is over
+                data = sys.stdin.buffer.read(max_bytes + 1 if max_bytes is not None else -1)
+                _check_size("stdin", len(data), max_bytes)
+                text = _decode("stdin", data)
             except InputError as err:
                 yield Problem("stdin", str(err).removeprefix("stdin: "))
                 continue
@@ -178,4 +206,4 @@ def read_articles(
             if isinstance(item, Problem):
                 yield item
             else:
-                yield from read_file(item)
+                yield from read_file(item, max_bytes)

@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from claimkit.options import add_max_article_size, megabytes
+
 EPILOG = """\
 examples:
   claimkit predict data/examples                          # coloured table in the terminal
@@ -31,6 +33,7 @@ def _predict(args: argparse.Namespace) -> int:
         model=args.model,
         n_jobs=args.n_jobs,
         scheduler=args.scheduler,
+        max_article_bytes=megabytes(args.max_article_size),
         problems=problems,
     )
     for problem in problems:
@@ -77,4 +80,5 @@ def register(subparsers: Any) -> None:
         metavar="ADDRESS",
         help="run on a dask.distributed cluster, e.g. tcp://host:8786 (needs claimkit[dask])",
     )
+    add_max_article_size(parser)
     parser.set_defaults(func=_predict)

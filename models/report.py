@@ -38,6 +38,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from claimkit.datafiles import atomic_file, check_output
 from claimkit.errors import InputError
+from claimkit.readers import DEFAULT_MAX_ARTICLE_BYTES
 
 if TYPE_CHECKING:
     from models.tagger import ArticleTags, SentencePrediction, Tagger
@@ -346,6 +347,7 @@ def predict_paths(
     scheduler: str | None = None,
     problems: list[Any] | None = None,
     progress: bool | None = None,
+    max_article_bytes: int | None = DEFAULT_MAX_ARTICLE_BYTES,
 ) -> int:
     """``claimkit predict``: read articles from ``paths`` ("-": stdin), tag, render; returns count.
 
@@ -369,7 +371,7 @@ def predict_paths(
     skipped = problems if problems is not None else []
 
     def articles() -> Iterator[Any]:
-        for item in read_articles(paths):
+        for item in read_articles(paths, max_bytes=max_article_bytes):
             if isinstance(item, Problem):
                 skipped.append(item)
             else:

@@ -173,3 +173,37 @@ def test_bad_files(tmp_path: Path):
         rebuild(bad, tmp_path / "o")
     with pytest.raises(InputError, match="no such export"):
         rebuild(tmp_path / "missing.json", tmp_path / "o")
+
+
+def test_tasks_without_labels_are_a_clear_error_and_write_nothing(tmp_path: Path):
+    unlabelled = json.dumps([task(0), task(1, ann(2, cancelled=True))]).encode()
+    with pytest.raises(InputError, match="none of the 2 tasks has a usable label yet"):
+        write_labelled(tmp_path / "out", unlabelled, USERS)
+    assert not (tmp_path / "out").exists()
+
+
+def test_duplicate_tasks_of_one_sentence_are_counted_once_and_reported(tmp_path: Path):
+    copy = task(0, ann(3, "opinion"))
+    copy["id"] = 99
+    result = write_labelled(tmp_path / "out", json.dumps([*EXPORT, copy]).encode(), USERS)
+    assert result.counts["tasks"] == len(EXPORT)
+    assert result.counts["duplicate_tasks"] == 1
+    assert any(
+        "1 sentence ids are in more than one task (1 extra tasks)" in n for n in result.notes
+    )
+
+
+def test_split_file_marks_each_row(tmp_path: Path):
+    split = tmp_path / "split.json"
+    split.write_text(json.dumps({"test_articles": ["a"]}))
+    from claimkit.split import read_test_articles
+
+    result = write_labelled(
+        tmp_path / "out",
+        json.dumps(EXPORT).encode(),
+        USERS,
+        test_articles=read_test_articles(split),
+    )
+    rows = [json.loads(x) for x in (tmp_path / "out" / "sentences.jsonl").read_text().splitlines()]
+    assert rows and {r["split"] for r in rows} == {"test"}
+    assert result.counts["test_split"] == len(rows)

@@ -239,3 +239,18 @@ def test_review_push_annotate_pull(studio_server, tmp_path):
             data_dir=dd,
             progress=False,
         )
+
+
+def test_review_never_ranks_the_test_split(bundled_rows, tmp_path):
+    rows = [dict(r) for r in bundled_rows]
+    test_articles = sorted({r["article_id"] for r in rows})[::5]
+    for r in rows:
+        r["split"] = "test" if r["article_id"] in test_articles else "train"
+    copy = tmp_path / "split.jsonl"
+    copy.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    ranking_file = tmp_path / "ranking.jsonl"
+    review(copy, top=20, out=ranking_file, to_file=tmp_path / "tasks.json", progress=False)
+    ranked = [json.loads(line) for line in ranking_file.open(encoding="utf-8")]
+    test_ids = {r["sentence_id"] for r in rows if r["split"] == "test"}
+    assert test_ids and len(ranked) == len(rows) - len(test_ids)
+    assert not test_ids & {r["sentence_id"] for r in ranked}

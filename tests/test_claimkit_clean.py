@@ -130,3 +130,10 @@ def test_prefix_rule_keeps_the_rest_of_the_line() -> None:
 def test_a_sentence_starting_with_a_navigation_word_stays() -> None:
     text = "Featured prominently in the report were the costs.\nHome of the brave.\n"
     assert dropped(text) == []
+
+
+def test_a_whole_article_on_one_line_is_not_a_caption_because_it_ends_in_an_agency() -> None:
+    # scraped pages often lose their line breaks; the last sentence may end in a credit word
+    article = " ".join(["The minister said the talks would resume on Monday."] * 20) + " AP"
+    assert debris_spans(article) == []
+    assert [d.rule for d in debris_spans("Troops march in Pyongyang. AP\nText.")] == ["caption"]

@@ -147,3 +147,23 @@ def test_two_runs_on_the_same_data_write_the_same_artifact(tmp_path: Path) -> No
         assert done.returncode == 0, done.stderr
         digests.append(json.loads((out / "manifest.json").read_text(encoding="utf-8"))["sha256"])
     assert digests[0] == digests[1]
+
+
+def test_training_and_its_search_never_see_the_test_split(tmp_path: Path) -> None:
+    from train.data import load_labelled
+    from train.workflow import train_model
+
+    fixture = Path(__file__).parent / "data" / "train_seed_sentences.jsonl"
+    records = [json.loads(line) for line in fixture.read_text(encoding="utf-8").splitlines()]
+    held_out = sorted({r["article_id"] for r in records})[0]
+    for r in records:
+        r["split"] = "test" if r["article_id"] == held_out else "train"
+    data = tmp_path / "split.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    outcome = train_model(data, tmp_path / "m", grid="quick", folds=2, n_jobs=1, progress=False)
+    train_part = load_labelled(data, split="train")
+    assert held_out not in outcome.data.groups
+    assert len(outcome.result.y_true) == len(outcome.data)  # the search scored only these rows
+    assert outcome.manifest["data"]["fingerprint"] == train_part.fingerprint
+    assert outcome.manifest["data"]["n_sentences"] == len(train_part) < len(records)
+    assert "left out" in outcome.render() and "not in the train split" in outcome.render()

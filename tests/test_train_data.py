@@ -132,7 +132,8 @@ def test_label_with_fewer_examples_than_folds(tmp_path: Path) -> None:
     records = rows()
     records[0] = {**records[0], "label": "satire"}
     records[1] = {**records[1], "label": "satire"}
-    data = load_labelled(write_jsonl(tmp_path / "d.jsonl", records))
+    scheme = ["opinion", "speculative", "attributed", "confirmed", "satire"]
+    data = load_labelled(write_jsonl(tmp_path / "d.jsonl", records), labels=scheme)
     with pytest.raises(DataError) as err:
         check_trainable(data, 5)
     message = one_line(err)
@@ -143,3 +144,46 @@ def test_label_with_fewer_examples_than_folds(tmp_path: Path) -> None:
 def test_fewer_groups_than_folds(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"5 distinct group.*--folds 5"):
         check_trainable(load_labelled(FIXTURE), 6)
+
+
+def test_a_label_outside_the_guideline_scheme_is_an_error(tmp_path: Path) -> None:
+    records = rows()
+    for r in records[:6]:
+        r["label"] = "confrimed"
+    with pytest.raises(DataError, match=r"label 'confrimed' \(6 rows\) .* not in the scheme"):
+        load_labelled(write_jsonl(tmp_path / "typo.jsonl", records))
+
+
+def test_a_declared_scheme_is_enforced_and_a_custom_one_accepted(tmp_path: Path) -> None:
+    records = rows()
+    path = write_jsonl(tmp_path / "d.jsonl", records)
+    with pytest.raises(DataError, match="not in the scheme"):
+        load_labelled(path, labels=["opinion", "confirmed"])
+    for r in records:
+        r["label"] = "hedged" if r["label"] != "confirmed" else "plain"
+    assert set(load_labelled(write_jsonl(tmp_path / "b.jsonl", records)).labels) == {
+        "hedged",
+        "plain",
+    }
+
+
+def test_duplicated_rows_are_used_once_with_a_warning(tmp_path: Path) -> None:
+    records = rows()
+    data = load_labelled(write_jsonl(tmp_path / "dup.jsonl", records + records[:40]))
+    assert len(data) == len(records)
+    assert data.notes == [
+        "warning: 40 duplicated rows (same sentence_id) were left out; each sentence is used once"
+    ]
+
+
+def test_the_test_split_never_reaches_training(tmp_path: Path) -> None:
+    records = rows()
+    test_group = records[0]["article_id"]
+    for r in records:
+        r["split"] = "test" if r["article_id"] == test_group else "train"
+    path = write_jsonl(tmp_path / "split.jsonl", records)
+    train = load_labelled(path, split="train")
+    test = load_labelled(path, split="test")
+    assert test_group not in train.groups and set(test.groups) == {test_group}
+    assert len(train) + len(test) == len(records)
+    assert len(load_labelled(path)) == len(records)
