@@ -21,3 +21,12 @@ def add_max_article_size(parser: argparse.ArgumentParser) -> None:
         help=f"skip an article with more text than this (default: {DEFAULT_MAX_ARTICLE_BYTES / 1e6:g} MB; "
         "0: no limit)",
     )
+
+
+def add_trust_pickle(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="also load an old model.joblib (a pickle, which can run code when loaded); only for "
+        "model folders you trust",
+    )

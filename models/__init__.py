@@ -22,17 +22,19 @@ if TYPE_CHECKING:
 __all__ = ["ArticleTags", "Cue", "SentencePrediction", "Summary", "Tagger", "load"]
 
 
-def load(path: str | Path | None = None, **options: Any) -> Tagger:
+def load(path: str | Path | None = None, *, trust_pickle: bool = False, **options: Any) -> Tagger:
     """Verify and load a model folder (default: the model shipped in ``models/default/``).
 
-    Raises ``claimkit.errors.ModelError`` when the manifest is missing or the artifact's sha256
-    does not match it; warns (``ModelVersionWarning``) when scikit-learn differs from training.
-    ``options`` go to :class:`Tagger` (``max_cues``, ``batch_size``).
+    Raises ``claimkit.errors.ModelError`` when the manifest is missing, the artifact's sha256
+    does not match it, or the file holds a type outside the allowed list; warns
+    (``ModelVersionWarning``) when scikit-learn differs from training. An old pickle
+    (``model.joblib``) loads only with ``trust_pickle=True``. ``options`` go to :class:`Tagger`
+    (``max_cues``, ``batch_size``).
     """
     from models.artifact import load_model
     from models.tagger import from_loaded
 
-    return from_loaded(load_model(path), **options)
+    return from_loaded(load_model(path, trust_pickle=trust_pickle), **options)
 
 
 def __getattr__(name: str) -> Any:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from claimkit.options import add_max_article_size, megabytes
+from claimkit.options import add_max_article_size, add_trust_pickle, megabytes
 
 EPILOG = """\
 examples:
@@ -17,8 +17,9 @@ examples:
   claimkit predict corpus/ --format jsonl --out p.jsonl --scheduler tcp://10.0.0.5:8786
 
 exit codes: 0 all read; 1 some inputs skipped (listed on stderr); 2 error (nothing written)
-Only load models you trust (--model): a model file can run code when it is loaded; claimkit
-checks it against the sha256 in its manifest.json before loading it.
+A model folder is checked against the sha256 in its manifest.json, and its model.skops file is
+loaded with an explicit list of allowed types (no pickle: loading runs no code). An old
+model.joblib (pickle) loads only with --trust-pickle.
 """
 
 
@@ -34,6 +35,7 @@ def _predict(args: argparse.Namespace) -> int:
         n_jobs=args.n_jobs,
         scheduler=args.scheduler,
         max_article_bytes=megabytes(args.max_article_size),
+        trust_pickle=args.trust_pickle,
         problems=problems,
     )
     for problem in problems:
@@ -81,4 +83,5 @@ def register(subparsers: Any) -> None:
         help="run on a dask.distributed cluster, e.g. tcp://host:8786 (needs claimkit[dask])",
     )
     add_max_article_size(parser)
+    add_trust_pickle(parser)
     parser.set_defaults(func=_predict)

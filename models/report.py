@@ -348,6 +348,7 @@ def predict_paths(
     problems: list[Any] | None = None,
     progress: bool | None = None,
     max_article_bytes: int | None = DEFAULT_MAX_ARTICLE_BYTES,
+    trust_pickle: bool = False,
 ) -> int:
     """``claimkit predict``: read articles from ``paths`` ("-": stdin), tag, render; returns count.
 
@@ -367,7 +368,7 @@ def predict_paths(
         check_output(out, inputs=paths, folder=False)
         if not Path(out).parent.is_dir():
             raise InputError(f"--out {out}: folder {Path(out).parent} does not exist")
-    tagger = load(model)
+    tagger = load(model, trust_pickle=trust_pickle)
     skipped = problems if problems is not None else []
 
     def articles() -> Iterator[Any]:

@@ -71,27 +71,26 @@ def write_model_dir(
     """A function ``(folder, **params) -> folder`` writing a model folder fitted on the seeds."""
 
     def write(folder: Path, **params: object) -> Path:
-        """A model folder as the contract describes it (compressed joblib, as `train` writes)."""
-        import hashlib
+        """A model folder as the contract describes it (model.skops, as `train` writes)."""
         import json
 
-        import joblib
         import sklearn
 
+        from models.artifact import dump
         from models.features import build_pipeline
 
         texts, labels = zip(*seed_sentences, strict=True)
         pipeline = build_pipeline(**params).fit(list(texts), list(labels))
         folder.mkdir(parents=True, exist_ok=True)
-        joblib.dump(pipeline, folder / "model.joblib", compress=3)
+        sha256 = dump(pipeline, folder / "model.skops")
         manifest = {
             "name": folder.name,
             "created": "2026-11-29T14:00:00Z",
-            "artifact": "model.joblib",
-            "sha256": hashlib.sha256((folder / "model.joblib").read_bytes()).hexdigest(),
+            "artifact": "model.skops",
+            "sha256": sha256,
             "labels": [str(c) for c in pipeline[-1].classes_],
             "params": {},
-            "versions": {"scikit-learn": sklearn.__version__, "joblib": joblib.__version__},
+            "versions": {"scikit-learn": sklearn.__version__},
         }
         (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
         return folder

@@ -224,9 +224,7 @@ def test_with_labels_added_once_per_annotator(studio_server, admin, seed_dataset
 @pytest.fixture(scope="module")
 def tiny_model(seed_dataset, tmp_path_factory):
     """A small model folder trained here (labels by a crude cue rule), loadable by `models.load`."""
-    import hashlib
-
-    import joblib
+    from models.artifact import dump
 
     features = pytest.importorskip("models.features")
     from claimkit.labels import LABELS
@@ -238,14 +236,14 @@ def tiny_model(seed_dataset, tmp_path_factory):
     pipeline = features.build_pipeline()
     pipeline.fit(texts, y)
     folder = tmp_path_factory.mktemp("model")
-    joblib.dump(pipeline, folder / "model.joblib")
+    sha256 = dump(pipeline, folder / "model.skops")
     import sklearn
 
     manifest = {
         "name": "tiny-test",
         "created": "2026-01-01T00:00:00Z",
-        "artifact": "model.joblib",
-        "sha256": hashlib.sha256((folder / "model.joblib").read_bytes()).hexdigest(),
+        "artifact": "model.skops",
+        "sha256": sha256,
         "labels": list(pipeline[-1].classes_),
         "params": {},
         "versions": {"scikit-learn": sklearn.__version__},

@@ -46,7 +46,7 @@ def test_demo_runs_the_loop_twice_with_the_same_numbers(
     assert all(r["label"] == maintainers[r["sentence_id"]] for r in labelled)
 
     manifest = json.loads((work / "model" / "manifest.json").read_text())
-    assert manifest["sha256"] == sha256_bytes((work / "model" / "model.joblib").read_bytes())
+    assert manifest["sha256"] == sha256_bytes((work / "model" / "model.skops").read_bytes())
     assert manifest["data"]["n_sentences"] == len(labelled)
 
     report = (work / "report.html").read_text(encoding="utf-8")

@@ -1,4 +1,5 @@
-"""Safe model loading: the artifact's sha256 is checked against manifest.json before unpickling."""
+"""Safe model loading: the sha256 is checked against manifest.json, and a skops file is loaded only
+with the allowed types; an old pickle needs --trust-pickle."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import joblib
 import pytest
+import skops.io
 
 from claimkit.errors import ModelError
 
@@ -20,9 +22,10 @@ def model_dir(tmp_path: Path, write_model_dir: Callable[..., Path]) -> Path:
 
 def _never_unpickle(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("joblib.load was called on an unverified artifact")
+        raise AssertionError("the artifact was deserialised before it was verified")
 
     monkeypatch.setattr(joblib, "load", refuse)
+    monkeypatch.setattr(skops.io, "loads", refuse)
 
 
 def test_load_a_verified_folder(model_dir: Path) -> None:
@@ -45,7 +48,7 @@ def test_tampered_artifact_is_refused_before_unpickling(
 ) -> None:
     import models
 
-    with (model_dir / "model.joblib").open("ab") as f:
+    with (model_dir / "model.skops").open("ab") as f:
         f.write(b"\0")
     _never_unpickle(monkeypatch)
     with pytest.raises(ModelError, match="sha256 .* does not match .*refusing to load"):
@@ -58,7 +61,7 @@ def test_swapped_artifact_is_refused(
     import models
 
     other = write_model_dir(tmp_path / "other", C=0.5)
-    (model_dir / "model.joblib").write_bytes((other / "model.joblib").read_bytes())
+    (model_dir / "model.skops").write_bytes((other / "model.skops").read_bytes())
     with pytest.raises(ModelError, match="does not match"):
         models.load(model_dir)
 
@@ -72,16 +75,16 @@ def test_missing_manifest_is_refused(model_dir: Path, monkeypatch: pytest.Monkey
         models.load(model_dir)
     # Pointing at the artifact itself does not bypass the check.
     with pytest.raises(ModelError, match="no manifest.json"):
-        models.load(model_dir / "model.joblib")
+        models.load(model_dir / "model.skops")
 
 
 @pytest.mark.parametrize(
     "change, message",
     [
         ({"sha256": None}, "'sha256' is missing"),
-        ({"artifact": "../model.joblib"}, "must be a file name in the model folder"),
+        ({"artifact": "../model.skops"}, "must be a file name in the model folder"),
         ({"artifact": "/etc/passwd"}, "must be a file name in the model folder"),
-        ({"artifact": "gone.joblib"}, "does not exist"),
+        ({"artifact": "gone.skops"}, "does not exist"),
         ({"labels": ["a", "b"]}, "do not match the classifier's classes"),
     ],
 )
@@ -143,3 +146,68 @@ def test_the_shipped_default_model_loads_and_verifies() -> None:
     assert set(tagger.labels) == {"opinion", "speculative", "attributed", "confirmed"}
     [s] = tagger.predict(["North Korea could reportedly deploy troops"])
     assert {"could", "reportedly"} <= {c.text for c in s.cues}
+
+
+def _repoint(folder: Path, artifact: str, data: bytes) -> None:
+    """Put ``data`` in the folder under ``artifact`` with a manifest whose sha256 matches it."""
+    import hashlib
+
+    (folder / artifact).write_bytes(data)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest.update(artifact=artifact, sha256=hashlib.sha256(data).hexdigest())
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_a_file_with_a_disallowed_type_is_refused_even_with_a_matching_hash(
+    model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    import models
+    from models.artifact import load_model
+
+    pipeline = load_model(model_dir).pipeline
+    # a "feature" step that would call os.system on every input
+    crafted = Pipeline([("run", FunctionTransformer(os.system)), *pipeline.steps])
+    _repoint(model_dir, "model.skops", skops.io.dumps(crafted))
+    _never_unpickle(monkeypatch)
+    with pytest.raises(ModelError, match=r"holds types claimkit does not load \(.*system.*\)"):
+        models.load(model_dir)
+
+
+def test_an_old_pickle_loads_only_when_trusted(model_dir: Path) -> None:
+    import io
+
+    import models
+    from models.artifact import load_model
+
+    pipeline = load_model(model_dir).pipeline
+    buffer = io.BytesIO()
+    joblib.dump(pipeline, buffer)
+    _repoint(model_dir, "model.joblib", buffer.getvalue())
+    with pytest.raises(ModelError, match="a pickle file, which can run code.*--trust-pickle"):
+        models.load(model_dir)
+    with pytest.warns(UserWarning, match="loading a pickle because --trust-pickle was given"):
+        tagger = models.load(model_dir, trust_pickle=True)
+    assert tagger.predict(["He said it was fine."])[0].label in tagger.labels
+
+
+def test_the_same_model_gives_the_same_bytes_in_another_process(model_dir: Path) -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, hashlib; from models.artifact import load_model, dumps; "
+        "print(hashlib.sha256(dumps(load_model(sys.argv[1]).pipeline)).hexdigest())"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", script, str(model_dir)], capture_output=True, text=True
+        ).stdout.strip()
+        for _ in range(2)
+    }
+    manifest = json.loads((model_dir / "manifest.json").read_text())
+    assert runs == {manifest["sha256"]}

@@ -148,7 +148,7 @@ def test_tampered_model_is_a_one_line_error(capsys, model_dir, tmp_path):
     bad = tmp_path / "bad-model"
     bad.mkdir()
     (bad / "manifest.json").write_text((model_dir / "manifest.json").read_text())
-    (bad / "model.joblib").write_bytes((model_dir / "model.joblib").read_bytes() + b"x")
+    (bad / "model.skops").write_bytes((model_dir / "model.skops").read_bytes() + b"x")
     code, out, err = run(capsys, str(SEEDS), "--model", str(bad))
     assert code == 2 and out == ""
     assert err.startswith("claimkit: error: ") and "does not match" in err and err.count("\n") == 1

@@ -43,22 +43,22 @@ def test_local_cluster_equals_single_process(cluster, tagger):
 
 @pytest.mark.slow
 def test_predict_cli_on_the_cluster(cluster, tagger, tmp_path, capsys):
-    import hashlib
     import json
 
-    import joblib
     import sklearn
 
     from claimkit.cli import main
+    from models.artifact import dump
 
     folder = tmp_path / "model"
     folder.mkdir()
-    joblib.dump(tagger.pipeline, folder / "model.joblib")
+    sha256 = dump(tagger.pipeline, folder / "model.skops")
     (folder / "manifest.json").write_text(
         json.dumps(
             {
                 "name": "seed-test",
-                "sha256": hashlib.sha256((folder / "model.joblib").read_bytes()).hexdigest(),
+                "artifact": "model.skops",
+                "sha256": sha256,
                 "labels": list(tagger.labels),
                 "versions": {"scikit-learn": sklearn.__version__},
             }

@@ -39,7 +39,7 @@ def test_manifest_matches_the_file_and_the_contract(tmp_path: Path, trained: tup
     manifest = save_model(result, data, tmp_path / "model", name="seed-test")
     on_disk = json.loads((tmp_path / "model" / "manifest.json").read_text(encoding="utf-8"))
     assert on_disk == manifest
-    digest = hashlib.sha256((tmp_path / "model" / "model.joblib").read_bytes()).hexdigest()
+    digest = hashlib.sha256((tmp_path / "model" / "model.skops").read_bytes()).hexdigest()
     assert manifest["sha256"] == digest
     assert {
         "name",
@@ -52,9 +52,9 @@ def test_manifest_matches_the_file_and_the_contract(tmp_path: Path, trained: tup
         "data",
         "cv",
     } <= set(manifest)
-    assert manifest["name"] == "seed-test" and manifest["artifact"] == "model.joblib"
+    assert manifest["name"] == "seed-test" and manifest["artifact"] == "model.skops"
     assert manifest["created"].endswith("Z")
-    assert set(manifest["versions"]) == {"python", "scikit-learn", "numpy", "joblib", "claimkit"}
+    assert set(manifest["versions"]) == {"python", "scikit-learn", "numpy", "skops", "claimkit"}
     assert manifest["data"]["fingerprint"] == data.fingerprint
     assert manifest["data"]["n_sentences"] == len(data) and manifest["data"]["n_articles"] == 5
     assert manifest["data"]["label_counts"] == data.label_counts
@@ -83,7 +83,7 @@ def test_existing_folder_is_refused_without_force(tmp_path: Path, trained: tuple
         save_model(result, data, out)
     assert (out / "keep.txt").exists()
     save_model(result, data, out, force=True)
-    assert not (out / "keep.txt").exists() and (out / "model.joblib").exists()
+    assert not (out / "keep.txt").exists() and (out / "model.skops").exists()
     # no temp folders left beside it
     assert [p.name for p in tmp_path.iterdir()] == ["model"]
 
@@ -101,7 +101,7 @@ def test_evaluating_on_the_training_data_says_so(tmp_path: Path, trained: tuple)
 def test_a_changed_artifact_is_refused_at_load(tmp_path: Path, trained: tuple) -> None:
     data, result = trained
     save_model(result, data, tmp_path / "model")
-    with open(tmp_path / "model" / "model.joblib", "ab") as handle:
+    with open(tmp_path / "model" / "model.skops", "ab") as handle:
         handle.write(b"tampered")
     with pytest.raises(ModelError, match="sha256"):
         load_model(tmp_path / "model")

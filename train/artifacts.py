@@ -1,4 +1,6 @@
-"""Write a model folder: model.joblib + manifest.json + MODEL_CARD.md, atomically, never over another model."""
+"""Write a model folder: model.skops + manifest.json + MODEL_CARD.md, atomically, never over another model.
+
+The model file itself is written by ``models.artifact.dump``, the one reader and writer of it."""
 
 from __future__ import annotations
 
@@ -11,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from claimkit.datafiles import atomic_dir, check_output
+from models.artifact import ARTIFACT, dump
 from train.data import LabelledData
 from train.search import Scored, SearchResult
 
-ARTIFACT = "model.joblib"
 MANIFEST = "manifest.json"
 CARD = "MODEL_CARD.md"
 
@@ -33,9 +35,9 @@ def sha256_file(path: str | Path) -> str:
 
 
 def versions() -> dict[str, str]:
-    import joblib
     import numpy
     import sklearn
+    import skops
 
     import claimkit
 
@@ -43,7 +45,7 @@ def versions() -> dict[str, str]:
         "python": platform.python_version(),
         "scikit-learn": sklearn.__version__,
         "numpy": numpy.__version__,
-        "joblib": joblib.__version__,
+        "skops": skops.__version__,
         "claimkit": claimkit.__version__,
     }
 
@@ -100,23 +102,6 @@ def build_manifest(
     }
 
 
-def _reproducible(pipeline: Any) -> Any:
-    """A copy of ``pipeline`` whose pickle depends only on the data and parameters.
-
-    sklearn's text vectorizers keep ``_stop_words_id = id(stop_words)`` (a memory address) as a
-    cache key, so two identical fits pickle to different bytes. Without it the artifact, and its
-    sha256, is the same for the same data and seed; sklearn recomputes the key on first use.
-    """
-    import copy
-
-    pipeline = copy.deepcopy(pipeline)
-    union = pipeline.named_steps.get("features")
-    for _, member in getattr(union, "transformer_list", []):
-        if hasattr(member, "_stop_words_id"):
-            del member._stop_words_id
-    return pipeline
-
-
 def save_model(
     result: SearchResult,
     data: LabelledData,
@@ -127,17 +112,11 @@ def save_model(
     grid_name: str = "default",
 ) -> dict[str, Any]:
     """Write the folder through a temp folder renamed into place; returns the manifest."""
-    import joblib
-
     path = check_out(out, force, [data.source])
     with atomic_dir(path) as tmp:
-        joblib.dump(_reproducible(result.pipeline), tmp / ARTIFACT, compress=3)
+        sha256 = dump(result.pipeline, tmp / ARTIFACT)
         manifest = build_manifest(
-            result,
-            data,
-            name=name or path.resolve().name,
-            sha256=sha256_file(tmp / ARTIFACT),
-            grid_name=grid_name,
+            result, data, name=name or path.resolve().name, sha256=sha256, grid_name=grid_name
         )
         (tmp / MANIFEST).write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -271,7 +250,7 @@ def model_card(manifest: dict[str, Any]) -> str:
         "labelled it, how, and how well annotators agreed.",
         "- Probabilities are not calibrated; use them to rank, not as frequencies.",
         "",
-        f"Trained with {versions_line}. Only load model folders you trust (joblib runs code on load).",
+        f"Trained with {versions_line}. The model file is a skops archive: loading it runs no code, and claimkit refuses any type outside scikit-learn, numpy and its own cue features.",
         "",
     ]
     return "\n".join(lines)

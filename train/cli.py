@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import Any
 
+from claimkit.options import add_trust_pickle
+
 TRAIN_EPILOG = """\
 examples:
   claimkit train --data data/labelled --out models/mine
@@ -76,6 +78,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         id_column=args.id_column,
         errors=args.errors,
         split=args.split,
+        trust_pickle=args.trust_pickle,
     )
     print(
         json.dumps(result.as_dict(), indent=2, ensure_ascii=False) if args.json else result.render()
@@ -90,7 +93,7 @@ def register(subparsers: Any) -> None:
         help="train a TF-IDF + logistic regression model with grouped CV",
         description="Search a small grid by macro-F1 in cross-validation grouped by article, score the "
         "majority-class and cue-lexicon baselines in the same folds, refit the best on all data, and "
-        "write DIR with model.joblib, manifest.json and MODEL_CARD.md.",
+        "write DIR with model.skops, manifest.json and MODEL_CARD.md.",
         epilog=TRAIN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -146,5 +149,6 @@ def register(subparsers: Any) -> None:
         help="with a split column (`annotate pull --split`), score only that side; the held-out "
         "numbers are --split test (default: all rows)",
     )
+    add_trust_pickle(ev)
     ev.add_argument("--json", action="store_true", help="print the result as JSON")
     ev.set_defaults(func=_evaluate)

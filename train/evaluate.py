@@ -87,6 +87,7 @@ def evaluate(
     id_column: str | None = DEFAULT_ID_COLUMN,
     errors: int = 0,
     split: SplitChoice = "all",
+    trust_pickle: bool = False,
 ) -> Evaluation:
     """Score the model folder ``model`` (verified against its manifest) on the labelled set ``data``."""
     import numpy as np
@@ -99,7 +100,7 @@ def evaluate(
 
     from models.artifact import load_model
 
-    loaded = load_model(model)
+    loaded = load_model(model, trust_pickle=trust_pickle)
     labelled = load_labelled(
         data,
         text_column=text_column,

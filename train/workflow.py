@@ -47,7 +47,7 @@ class TrainOutcome:
         lines += [
             "",
             f"chosen: {params}",
-            f"wrote {self.out}/ (model.joblib sha256 {self.manifest['sha256'][:12]}…, manifest.json, MODEL_CARD.md)",
+            f"wrote {self.out}/ (model.skops sha256 {self.manifest['sha256'][:12]}…, manifest.json, MODEL_CARD.md)",
         ]
         return "\n".join(lines)
 
