@@ -199,6 +199,10 @@ def build(
             Vote(a.annotator, str(a.label), a.ground_truth, a.updated_at) for a in usable
         )
         counts["tasks"] += 1
+        if any(a.cancelled and a.ground_truth for a in anns):
+            # a skip marked as ground truth: the adjudicator decided it is not a sentence
+            counts["skipped"] += 1
+            continue
         if not votes:
             if any(a.cancelled for a in anns):
                 counts["skipped"] += 1

@@ -207,3 +207,12 @@ def test_split_file_marks_each_row(tmp_path: Path):
     rows = [json.loads(x) for x in (tmp_path / "out" / "sentences.jsonl").read_text().splitlines()]
     assert rows and {r["split"] for r in rows} == {"test"}
     assert result.counts["test_split"] == len(rows)
+
+
+def test_a_skip_marked_as_ground_truth_removes_the_sentence(tmp_path: Path):
+    skipped = {**ann(1, cancelled=True, truth=True), "id": 7}
+    export = [task(0, ann(2, "confirmed"), skipped), task(1, ann(2, "opinion"))]
+    result = write_labelled(tmp_path / "out", json.dumps(export).encode(), USERS)
+    rows = [json.loads(x) for x in (tmp_path / "out" / "sentences.jsonl").read_text().splitlines()]
+    assert [r["sentence_id"] for r in rows] == ["s1"]
+    assert result.counts["skipped"] == 1 and result.counts["gold"] == 1

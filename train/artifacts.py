@@ -80,9 +80,15 @@ def cv_summary(result: SearchResult, data: LabelledData, grid_name: str) -> dict
 
 
 def build_manifest(
-    result: SearchResult, data: LabelledData, *, name: str, sha256: str, grid_name: str
+    result: SearchResult,
+    data: LabelledData,
+    *,
+    name: str,
+    sha256: str,
+    grid_name: str,
+    held_out: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    return {
+    manifest = {
         "name": name,
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "artifact": ARTIFACT,
@@ -100,6 +106,9 @@ def build_manifest(
         },
         "cv": cv_summary(result, data, grid_name),
     }
+    if held_out:
+        manifest["held_out"] = held_out
+    return manifest
 
 
 def save_model(
@@ -110,13 +119,22 @@ def save_model(
     force: bool = False,
     name: str | None = None,
     grid_name: str = "default",
+    held_out: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Write the folder through a temp folder renamed into place; returns the manifest."""
+    """Write the folder through a temp folder renamed into place; returns the manifest.
+
+    ``held_out``: scores of the final model on sets it never saw (report only), for the card.
+    """
     path = check_out(out, force, [data.source])
     with atomic_dir(path) as tmp:
         sha256 = dump(result.pipeline, tmp / ARTIFACT)
         manifest = build_manifest(
-            result, data, name=name or path.resolve().name, sha256=sha256, grid_name=grid_name
+            result,
+            data,
+            name=name or path.resolve().name,
+            sha256=sha256,
+            grid_name=grid_name,
+            held_out=held_out,
         )
         (tmp / MANIFEST).write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -233,6 +251,21 @@ def model_card(manifest: dict[str, Any]) -> str:
             "Feature-set ablation (best candidate with vs without):",
             "",
             *ablation_lines(cv["ablation"]),
+        ]
+    for set_name, scores in (manifest.get("held_out") or {}).items():
+        low, high = scores["macro_f1_ci95"]
+        lines += [
+            "",
+            f"## Held-out evaluation: {set_name}",
+            "",
+            f"{scores['source']}: {scores['n_sentences']} sentences from {scores['n_articles']} "
+            "articles the model never saw in training, model selection or tuning; scored once, "
+            "after the model was fixed, for this report.",
+            "",
+            f"macro-F1 **{scores['macro_f1']:.3f}** (95% bootstrap interval over articles "
+            f"{low:.3f}-{high:.3f})",
+            "",
+            *per_label_table(scores["per_label"]),
         ]
     versions_line = ", ".join(f"{k} {v}" for k, v in manifest["versions"].items())
     lines += [

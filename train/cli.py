@@ -62,6 +62,7 @@ def _train(args: argparse.Namespace) -> int:
         n_jobs=args.n_jobs,
         progress=not args.quiet,
         labels=args.labels.split(",") if args.labels else None,
+        report_on=args.report_on or (),
     )
     print(outcome.render())
     return 0
@@ -117,6 +118,14 @@ def register(subparsers: Any) -> None:
         metavar="A,B,...",
         help="the label set the data must use (default: the guideline's four labels when the data "
         "uses any of them, else whatever labels the data holds); other labels are an error",
+    )
+    train.add_argument(
+        "--report-on",
+        action="append",
+        metavar="PATH",
+        help="a labelled set to score the finished model on for the model card (repeatable); "
+        "it is never used to choose anything. The data's own test split (`split` column) is "
+        "always reported",
     )
     train.add_argument("--name", help="model name in the manifest (default: the DIR name)")
     train.add_argument("--force", action="store_true", help="replace DIR if it exists")

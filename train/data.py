@@ -169,6 +169,14 @@ def load_labelled(
     )
 
 
+def load_test_split(path: str | Path, **columns: Any) -> LabelledData | None:
+    """The test-split rows of ``path``, or None when it has no ``split`` column or no test rows."""
+    table = load_table(path)
+    if SPLIT_COLUMN not in table.column_names or "test" not in set(table[SPLIT_COLUMN]):
+        return None
+    return load_labelled(path, split="test", **columns)
+
+
 def _check_scheme(
     gold: Sequence[str], declared: Sequence[str] | None, source: str, label_column: str
 ) -> None:

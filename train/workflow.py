@@ -18,7 +18,9 @@ from train.data import (
     LabelledData,
     check_trainable,
     load_labelled,
+    load_test_split,
 )
+from train.heldout import held_out_scores
 from train.search import GRIDS, SearchResult, grid_search
 
 
@@ -44,6 +46,12 @@ class TrainOutcome:
         ]
         if cv["ablation"]:
             lines += ["", *ablation_lines(cv["ablation"])]
+        for set_name, scores in (self.manifest.get("held_out") or {}).items():
+            low, high = scores["macro_f1_ci95"]
+            lines.append(
+                f"held out ({set_name}, {scores['n_sentences']} sentences, report only): "
+                f"macro-F1 {scores['macro_f1']:.3f} (95% CI over articles {low:.3f}-{high:.3f})"
+            )
         lines += [
             "",
             f"chosen: {params}",
@@ -68,10 +76,12 @@ def train_model(
     n_jobs: int = -1,
     progress: bool = True,
     labels: Sequence[str] | None = None,
+    report_on: Sequence[str | Path] = (),
 ) -> TrainOutcome:
     """Train with a grouped-CV grid search and write the model folder ``out``.
 
-    Rows of the test split (``split`` column) never reach the search or the final fit.
+    Rows of the test split (``split`` column) never reach the search or the final fit; the
+    fixed model is scored on them once, for the model card, as on every ``report_on`` set.
     """
     if grid not in GRIDS:
         raise InputError(f"--grid {grid!r} is not one of {', '.join(GRIDS)}")
@@ -92,7 +102,35 @@ def train_model(
         labelled, GRIDS[grid], n_folds=folds, seed=seed, n_jobs=n_jobs, progress=progress
     )
     seconds = time.perf_counter() - start
-    manifest = save_model(result, labelled, out, force=force, name=name, grid_name=grid)
+    columns: dict[str, Any] = dict(
+        text_column=text_column,
+        label_column=label_column,
+        group_column=group_column,
+        id_column=id_column,
+    )
+    sets = {"test split": load_test_split(data, **columns)}
+    for extra in report_on:
+        sets[str(extra)] = load_labelled(extra, **columns)
+    held_out = {
+        set_name: {"source": str(part.source), **score_held_out(result, part)}
+        for set_name, part in sets.items()
+        if part is not None
+    }
+    manifest = save_model(
+        result, labelled, out, force=force, name=name, grid_name=grid, held_out=held_out
+    )
     return TrainOutcome(
         out=Path(out), data=labelled, result=result, manifest=manifest, seconds=seconds
     )
+
+
+def score_held_out(result: SearchResult, part: LabelledData) -> dict[str, Any]:
+    """The fixed model's scores on ``part`` (rows with labels it does not know are an error)."""
+    unknown = sorted(set(part.labels) - set(result.labels))
+    if unknown:
+        raise InputError(
+            f"{part.source}: label {unknown[0]!r} is not one the model was trained on "
+            f"({', '.join(result.labels)}); give a held-out set with the same labels"
+        )
+    predicted = [str(p) for p in result.pipeline.predict(part.texts)]
+    return held_out_scores(part.labels, predicted, part.groups, result.labels)
