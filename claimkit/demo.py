@@ -93,6 +93,7 @@ def run_demo(
                 f"{needed}: not found; run `claimkit demo` from the claimkit checkout, or pass --data DIR"
             )
     workdir = check_output(workdir, inputs=[data], folder=True, option="--workdir")
+    split = Path(data) / "split.json"
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / MARKER).touch()  # a later demo run may write here again
     result = DemoResult(workdir=workdir)
@@ -138,7 +139,13 @@ def run_demo(
         pulled = _step(
             4,
             "pulling the labels back",
-            lambda: pull(paths["labelled"], PROJECT, data_dir=data_dir),
+            lambda: pull(
+                paths["labelled"],
+                PROJECT,
+                data_dir=data_dir,
+                # the test split stays out of the fresh model too
+                split_file=split if split.is_file() else None,
+            ),
         )
         print("      " + pulled.summary().replace("\n", "\n      "), flush=True)
 
