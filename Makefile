@@ -28,6 +28,7 @@ lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: install-dev browser lint
 	$(BIN)/python -m pytest

@@ -195,9 +195,11 @@ class ReviewResult:
     n_already: int = 0
     to_file: str | None = None
     config_file: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     def summary(self, show: int = 10) -> str:
         lines = [
+            *self.notes,
             f"scored {self.n_sentences} sentences from {self.n_articles} articles with "
             f"{self.folds}-fold CV grouped by article (out-of-fold probabilities; score: {self.score})",
             f"wrote the full ranking to {self.ranking}",
@@ -309,6 +311,7 @@ def review(
         score=score,
         top=records[:top],
         project=project,
+        notes=list(data.notes),
     )
 
     # one task per sentence: a sentence repeated in the data is reviewed once
