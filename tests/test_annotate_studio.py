@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
@@ -16,6 +15,7 @@ from annotate import client, interface, studio
 from annotate.pull import pull
 from annotate.push import load_sentences, push
 from claimkit.errors import InputError, StudioError
+from claimkit.labels import LABELS
 
 pytestmark = pytest.mark.studio
 
@@ -59,9 +59,9 @@ def test_workflow_two_annotators_pull_and_from_file(studio_server, admin, seed_d
     n = len(load_sentences(seed_dataset))
     assert result.created and result.n_imported == n
     project = admin.get_project(title)
-    assert "Label" in (project.expert_instruction or "") or "<" in (
-        project.expert_instruction or ""
-    )
+    # the interface asks for exactly the guideline's labels, and shows the guideline itself
+    assert project.parsed_label_config[interface.FROM_NAME]["labels"] == list(LABELS)
+    assert "Guideline version: 1.2" in (project.expert_instruction or "")
     ids = sorted(t.id for t in admin.iter_tasks(project.id))
     t = ids[:8]
     ann1, ann2 = as_user(admin, "ann1@claimkit.test"), as_user(admin, "ann2@claimkit.test")
@@ -157,14 +157,17 @@ def test_push_twice_same_count_and_to_file_matches(studio_server, admin, seed_da
 
 
 KILLER = """
-import sys, time
+import os, signal, sys
 from label_studio_sdk.projects.client import ProjectsClient
 real = ProjectsClient.import_tasks
-def slow(self, *a, **k):
+done = []
+def killed_after_three(self, *a, **k):
     out = real(self, *a, **k)
-    time.sleep(0.4)  # widen the window between batches so the kill lands half-way
+    done.append(1)
+    if len(done) == 3:  # the fault: killed right after the third batch was imported
+        os.kill(os.getpid(), signal.SIGKILL)
     return out
-ProjectsClient.import_tasks = slow
+ProjectsClient.import_tasks = killed_after_three
 from annotate.push import push
 push(sys.argv[1], "killed test", data_dir=sys.argv[2], batch_size=10, progress=False)
 """
@@ -173,24 +176,12 @@ push(sys.argv[1], "killed test", data_dir=sys.argv[2], batch_size=10, progress=F
 def test_killed_push_rerun_imports_each_sentence_once(studio_server, admin, seed_dataset):
     dd = studio_server.data_dir
     total = len(load_sentences(seed_dataset))
-    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(KILLER), str(seed_dataset), dd])
-    try:
-        deadline = time.monotonic() + 60
-        seen: list[str] = []
-        while time.monotonic() < deadline and proc.poll() is None:
-            if admin.find_project("killed test") is not None:
-                seen = n_tasks(admin, "killed test")
-                if len(seen) >= 30:
-                    break
-            time.sleep(0.2)
-        assert proc.poll() is None, "push finished before it could be killed"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(KILLER), str(seed_dataset), dd], timeout=300
+    )
+    assert proc.returncode == -signal.SIGKILL
     half = n_tasks(admin, "killed test")
-    assert 0 < len(half) < total
+    assert len(half) == 30 < total
     rerun = push(seed_dataset, "killed test", data_dir=dd, progress=False)
     final = n_tasks(admin, "killed test")
     assert rerun.n_already == len(half)

@@ -31,16 +31,22 @@ def test_seed_articles_split_exactly_as_hand_checked(stem: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "para", GOLD["paragraphs"], ids=[p["text"][:28] for p in GOLD["paragraphs"]]
+    "para",
+    [
+        pytest.param(
+            p,
+            marks=pytest.mark.xfail(
+                strict=True, reason="syntok splits this wrongly; see the README"
+            )
+            if p["text"][:28] in KNOWN_MISSES
+            else (),
+        )
+        for p in GOLD["paragraphs"]
+    ],
+    ids=[p["text"][:28] for p in GOLD["paragraphs"]],
 )
 def test_hard_paragraphs(para: dict) -> None:
-    got = split(para["text"])
-    if para["text"][:28] in KNOWN_MISSES:
-        assert got != para["sentences"], (
-            "fixed upstream? remove it from KNOWN_MISSES and the README"
-        )
-    else:
-        assert got == para["sentences"]
+    assert split(para["text"]) == para["sentences"]
 
 
 def test_bullets_are_one_sentence_each_without_the_marker() -> None:

@@ -135,10 +135,6 @@ def test_missing_folder_and_missing_default(
         models.load()
 
 
-@pytest.mark.skipif(
-    not (Path(__file__).resolve().parents[1] / "models" / "default" / "manifest.json").is_file(),
-    reason="the default model is not trained yet (models/default/ has no manifest.json)",
-)
 def test_the_shipped_default_model_loads_and_verifies() -> None:
     import models
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 
 import joblib
 import pytest
@@ -132,11 +131,3 @@ def test_joblib_round_trip_keeps_behaviour(lexicon: CueLexicon) -> None:
     text = GUIDELINE[2][0]
     assert loaded.find(text) == lexicon.find(text)
     assert (loaded.transform([text]) != lexicon.transform([text])).nnz == 0
-
-
-def test_fast_enough_for_training(lexicon: CueLexicon) -> None:
-    texts = [t for t, _ in GUIDELINE] * 1000  # 6,000 sentences
-    start = time.perf_counter()
-    lexicon.transform(texts)
-    # ~30 microseconds a sentence measured; the bound only catches an accidental regex blow-up.
-    assert time.perf_counter() - start < 5.0
