@@ -35,7 +35,8 @@ class DemoResult:
             f"claimkit demo finished in {self.seconds:.0f} s",
             f"  Label Studio project: {self.project_url}",
             f"  sentences: {n['sentences']} from {n['articles']} articles; "
-            f"gold labels pulled: {n['gold']} ({n['label_counts']})",
+            f"gold labels pulled: {n['gold']}; trained on the {n['train_sentences']} of the "
+            f"training split ({n['label_counts']})",
             f"  fresh model, grouped {n['folds']}-fold CV macro-F1: {n['cv_macro_f1']:.3f} "
             f"± {n['cv_macro_f1_std']:.3f} (majority baseline {n['majority_f1']:.3f}, "
             f"cue-rule baseline {n['rules_f1']:.3f})",
@@ -201,6 +202,7 @@ def run_demo(
             "sentences": report.sentences,
             "gold": pulled.counts["gold"],
             "label_counts": ", ".join(f"{k} {v}" for k, v in trained.data.label_counts.items()),
+            "train_sentences": len(trained.data),
             "folds": cv["folds"],
             "cv_macro_f1": cv["macro_f1"]["mean"],
             "cv_macro_f1_std": cv["macro_f1"]["std"],
