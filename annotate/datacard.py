@@ -13,8 +13,8 @@ from claimkit.errors import InputError
 from claimkit.split import SPLIT_COLUMN, topic_of
 
 from .agreement import agreement_report, cohen_kappa
+from .interface import GUIDELINE
 
-GUIDELINE = Path(__file__).with_name("guideline.md")
 CARD_NAME = "DATA_CARD.md"
 
 

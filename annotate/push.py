@@ -15,24 +15,14 @@ from typing import Any
 
 from claimkit.errors import InputError
 from claimkit.labels import LABELS, SKIP
+from claimkit.schema import SENTENCE_FIELDS
 
 from . import interface
 
 DEFAULT_PROJECT = "claimkit sentences"
 BATCH_SIZE = 500
 # Task data: everything `pull` needs to rebuild the sentence row without the original dataset.
-TASK_FIELDS: dict[str, Any] = {
-    "sentence_id": "",
-    "article_id": "",
-    "index": -1,
-    "text": "",
-    "start": -1,
-    "end": -1,
-    "context_before": "",
-    "context_after": "",
-    "title": "",
-    "source": "",
-}
+TASK_FIELDS = SENTENCE_FIELDS
 SELECT_CHOICES = ("uncertain", "random")
 
 

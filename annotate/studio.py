@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from claimkit.datafiles import atomic_file
 from claimkit.errors import StudioError
 
 DEFAULT_DATA_DIR = Path(".claimkit") / "studio"
@@ -78,11 +79,9 @@ def read_state(data_dir: str | os.PathLike[str] | None = None) -> ServerState | 
 
 
 def _write_state(state: ServerState) -> None:
-    path = Path(state.data_dir) / STATE_FILE
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(state.as_json(), indent=2) + "\n", encoding="utf-8")
-    os.chmod(tmp, 0o600)  # it holds the admin password and token
-    os.replace(tmp, path)
+    # private: it holds the admin password and token
+    with atomic_file(Path(state.data_dir) / STATE_FILE, permissions=0o600) as handle:
+        handle.write(json.dumps(state.as_json(), indent=2) + "\n")
 
 
 def label_studio_executable() -> Path:

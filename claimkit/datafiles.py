@@ -152,17 +152,23 @@ def atomic_dir(out: str | Path) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def atomic_file(path: str | Path, mode: str = "w") -> Iterator[Any]:
-    """Open a temp file beside ``path``; it becomes ``path`` only if the block succeeds."""
+def atomic_file(path: str | Path, mode: str = "w", permissions: int | None = None) -> Iterator[Any]:
+    """Open a temp file beside ``path``; it becomes ``path`` only if the block succeeds.
+
+    ``permissions`` (e.g. 0o600 for a file holding a password) is set before any byte is written.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     clean_stale_temps(path)
     fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path, "tmp"), dir=path.parent)
     # mkstemp makes 0600; the result keeps the mode of the file it replaces, or gets a new file's
-    try:
-        file_mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        file_mode = 0o666 & ~_umask()
+    if permissions is not None:
+        file_mode = permissions
+    else:
+        try:
+            file_mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            file_mode = 0o666 & ~_umask()
     os.chmod(tmp, file_mode)
     try:
         with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as handle:

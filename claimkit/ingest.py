@@ -14,20 +14,10 @@ from claimkit.clean import content_regions, debris_spans
 from claimkit.datafiles import atomic_dir, atomic_file, check_output, write_lines
 from claimkit.errors import InputError
 from claimkit.readers import DEFAULT_MAX_ARTICLE_BYTES, Article, Problem, read_articles
+from claimkit.schema import SENTENCE_COLUMNS
 from claimkit.segment import split_spans
 
-COLUMNS = (
-    "sentence_id",
-    "article_id",
-    "index",
-    "text",
-    "start",
-    "end",
-    "context_before",
-    "context_after",
-    "title",
-    "source",
-)
+COLUMNS = SENTENCE_COLUMNS
 
 
 def sentence_id(article_id: str, text: str) -> str:

@@ -10,13 +10,13 @@ import pytest
 
 from annotate.review import (
     REVIEW_MODEL_VERSION,
-    out_of_fold_probabilities,
     rank_suspects,
     review,
     review_label_config,
 )
 from claimkit.errors import DataError, InputError, StudioError
 from claimkit.labels import LABELS
+from train.oof import out_of_fold_probabilities
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "data" / "labelled" / "sentences.jsonl"

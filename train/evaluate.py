@@ -15,6 +15,7 @@ from train.data import (
     SplitChoice,
     load_labelled,
 )
+from train.heldout import per_label_scores
 
 
 @dataclass
@@ -95,7 +96,6 @@ def evaluate(
         accuracy_score,
         confusion_matrix,
         f1_score,
-        precision_recall_fscore_support,
     )
 
     from models.artifact import load_model
@@ -119,18 +119,7 @@ def evaluate(
     proba = loaded.pipeline.predict_proba(labelled.texts)
     classes = [str(c) for c in loaded.pipeline.classes_]
     predicted = [classes[i] for i in np.argmax(proba, axis=1)]
-    p, r, f, s = precision_recall_fscore_support(
-        labelled.labels, predicted, labels=labels, zero_division=0
-    )
-    per_label = {
-        label: {
-            "precision": float(p[i]),
-            "recall": float(r[i]),
-            "f1": float(f[i]),
-            "support": int(s[i]),
-        }
-        for i, label in enumerate(labels)
-    }
+    per_label = per_label_scores(labelled.labels, predicted, labels)
     wrong = [i for i, (t, q) in enumerate(zip(labelled.labels, predicted, strict=True)) if t != q]
     # Most confident first; ties by row order so the list is repeatable.
     wrong.sort(key=lambda i: (-float(proba[i].max()), i))

@@ -42,6 +42,24 @@ def bootstrap_interval(
     return float(low), float(high)
 
 
+def per_label_scores(
+    y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]
+) -> dict[str, dict[str, float]]:
+    """Precision, recall, F1 and support per label."""
+    p, r, f, s = precision_recall_fscore_support(
+        list(y_true), list(y_pred), labels=list(labels), zero_division=0
+    )
+    return {
+        lab: {
+            "precision": float(p[i]),
+            "recall": float(r[i]),
+            "f1": float(f[i]),
+            "support": int(s[i]),
+        }
+        for i, lab in enumerate(labels)
+    }
+
+
 def held_out_scores(
     y_true: Sequence[str],
     y_pred: Sequence[str],
@@ -51,9 +69,6 @@ def held_out_scores(
     seed: int = 0,
 ) -> dict[str, Any]:
     """macro-F1 (with its article-bootstrap interval) and per-label precision/recall/F1."""
-    p, r, f, s = precision_recall_fscore_support(
-        list(y_true), list(y_pred), labels=list(labels), zero_division=0
-    )
     low, high = bootstrap_interval(y_true, y_pred, groups, labels, seed=seed)
     return {
         "n_sentences": len(y_true),
@@ -64,13 +79,5 @@ def held_out_scores(
             )
         ),
         "macro_f1_ci95": [low, high],
-        "per_label": {
-            lab: {
-                "precision": float(p[i]),
-                "recall": float(r[i]),
-                "f1": float(f[i]),
-                "support": int(s[i]),
-            }
-            for i, lab in enumerate(labels)
-        },
+        "per_label": per_label_scores(y_true, y_pred, labels),
     }
