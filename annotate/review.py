@@ -21,7 +21,6 @@ from xml.sax.saxutils import quoteattr
 
 from claimkit.errors import DataError, InputError, StudioError
 from claimkit.labels import LABELS
-from train.oof import out_of_fold_probabilities
 
 from . import interface
 from .push import BATCH_SIZE, load_sentences, make_task
@@ -267,6 +266,10 @@ def review(
             file=sys.stderr,
             flush=True,
         )
+    # imported here: scikit-learn costs ~2 s of start-up, and `claimkit --help` builds this
+    # command's parser from this module's constants (measured with python -X importtime)
+    from train.oof import out_of_fold_probabilities
+
     classes, proba = out_of_fold_probabilities(
         data.texts, data.labels, data.groups, folds=folds, seed=seed, n_jobs=n_jobs
     )

@@ -29,7 +29,10 @@ DEFAULT_ARTIFACT = ARTIFACT
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default"
 # The project's own estimators a model file may hold, besides what skops trusts by default
 # (scikit-learn estimators, numpy and scipy containers, builtins).
-TRUSTED_TYPES: tuple[str, ...] = ("models.lexicon.CueLexicon",)
+TRUSTED_TYPES: tuple[str, ...] = (
+    "models.lexicon.CueLexicon",
+    "models.features.CompactTfidfVectorizer",
+)
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _OBJECT_ID = re.compile(r'"__id__": (\d+)')
 

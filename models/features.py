@@ -66,9 +66,36 @@ def normalise_params(params: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
+class CompactTfidfVectorizer(TfidfVectorizer):  # type: ignore[misc]
+    """scikit-learn's TfidfVectorizer whose vocabulary is saved as two arrays, not a dict.
+
+    A skops file stores a dict entry by entry as JSON (a 110,000-term vocabulary made a 93 MB
+    schema that took 5 s to read); as two numpy arrays it is a few MB and loads in well under
+    a second. Fitting and transforming are sklearn's own.
+    """
+
+    def __getstate__(self) -> dict[str, Any]:
+        state: dict[str, Any] = dict(super().__getstate__())  # may be the live __dict__
+        vocabulary = state.pop("vocabulary_", None)
+        if vocabulary is not None:
+            state["vocabulary_terms_"] = np.array(list(vocabulary), dtype=str)
+            state["vocabulary_index_"] = np.fromiter(
+                vocabulary.values(), dtype=np.int64, count=len(vocabulary)
+            )
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        terms = state.pop("vocabulary_terms_", None)
+        index = state.pop("vocabulary_index_", None)
+        if terms is not None and index is not None:
+            state["vocabulary_"] = dict(zip(terms.tolist(), index.tolist(), strict=True))
+        super().__setstate__(state)
+
+
 def word_vectorizer(params: Mapping[str, Any]) -> TfidfVectorizer:
     p = normalise_params(params)
-    return TfidfVectorizer(
+    return CompactTfidfVectorizer(
         analyzer="word",
         lowercase=True,
         token_pattern=TOKEN_PATTERN,
@@ -81,7 +108,7 @@ def word_vectorizer(params: Mapping[str, Any]) -> TfidfVectorizer:
 
 def char_vectorizer(params: Mapping[str, Any]) -> TfidfVectorizer:
     p = normalise_params(params)
-    return TfidfVectorizer(
+    return CompactTfidfVectorizer(
         analyzer="char_wb",
         lowercase=True,
         ngram_range=p["char_ngram_range"],
