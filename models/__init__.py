@@ -29,7 +29,8 @@ def load(path: str | Path | None = None, *, trust_pickle: bool = False, **option
     does not match it, or the file holds a type outside the allowed list; warns
     (``ModelVersionWarning``) when scikit-learn differs from training. An old pickle
     (``model.joblib``) loads only with ``trust_pickle=True``. ``options`` go to :class:`Tagger`
-    (``max_cues``, ``batch_size``).
+    (``max_cues``, default 3; ``batch_size``; ``confirmed_cues=True`` shows cues on confirmed
+    sentences too).
     """
     from models.artifact import load_model
     from models.tagger import from_loaded

@@ -1,5 +1,10 @@
 """Cue attribution: which words of a sentence pushed the model toward the label it predicted.
 
+Two views: :meth:`Attribution.cues`, the raw attribution (every span a contributing feature
+occurs at, names and numbers included), and :meth:`Attribution.stance_cues`, what a reader is
+shown: the same contributions gathered onto the cue lexicon's hits (hedges, attribution frames,
+evaluative words, obligations, question marks), each with its kind.
+
 For a linear model the score of class ``k`` is ``b_k + sum_j coef[k, j] * x_j``, so the
 contribution of feature ``j`` present in a sentence is exactly ``coef[k, j] * x_j`` (``x`` is the
 sentence's row of the fitted feature union, TF-IDF weights included). For a binary model the
@@ -41,6 +46,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
+from models.lexicon import CUE_KINDS, CueLexicon
+
 WORDS, CHARS, LEXICON, OTHER = 0, 1, 2, 3
 _WS = re.compile(r"\s")
 _DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
@@ -60,9 +67,12 @@ class Cue(NamedTuple):
     end: int
     weight: float
     features: tuple[str, ...] = ()
+    kind: str = ""  # hedge, attribution, evaluation, obligation or question ("" for a raw span)
 
     def shifted(self, offset: int) -> Cue:
-        return Cue(self.text, self.start + offset, self.end + offset, self.weight, self.features)
+        return Cue(
+            self.text, self.start + offset, self.end + offset, self.weight, self.features, self.kind
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +80,7 @@ class Cue(NamedTuple):
             "start": self.start,
             "end": self.end,
             "weight": round(self.weight, 6),
+            "kind": self.kind,
             "features": list(self.features),
         }
 
@@ -367,6 +378,9 @@ class Attribution:
             self.member_of[m.offset : m.offset + m.size] = i
         self._member_list = self.member_of.tolist()
         self._names: dict[int, str] = {}
+        # where stance cues can be: the model's own lexicon, or the default one
+        own = [m.transformer for m in self.members if m.kind == LEXICON]
+        self.stance_lexicon = own[0] if own else CueLexicon()
 
     @staticmethod
     def _members(union: Any) -> list[_Member]:
@@ -455,23 +469,16 @@ class Attribution:
         return [m.locate(text) for m in self.members]
 
     # ---------------------------------------------------------------- spans
-    def cues(
+    def _placed(
         self,
         text: str,
         features: Sequence[int],
         weights: Sequence[float],
-        located: Sequence[Any] | None = None,
-    ) -> tuple[Cue, ...]:
-        """Map contributing features of one sentence to merged, ranked spans of ``text``.
-
-        ``located[m]``: member ``m``'s locations in this sentence from :meth:`transform`, or
-        None to compute them here.
-        """
-        if not features:
-            return ()
+        located: Sequence[Any] | None,
+    ) -> list[tuple[Span, float, int]]:
+        """(span, share of the contribution, feature) for every place a feature occurs."""
         lazy: dict[int, Any] = {}
-        spans: dict[Span, float] = {}
-        behind: dict[Span, tuple[int, ...]] = {}
+        placed: list[tuple[Span, float, int]] = []
         members, member_list = self.members, self._member_list
         for j, w in zip(features, weights, strict=True):
             mi = member_list[j]
@@ -482,25 +489,93 @@ class Attribution:
                 if loc is None:
                     loc = lazy[mi] = m.locate(text)
             found = m.spans(loc, j - m.offset)
-            if not found:
-                continue
-            share = w / len(found)
-            for s in found:
-                if s in spans:
-                    spans[s] += share
-                    behind[s] += (j,)
-                else:
-                    spans[s] = share
-                    behind[s] = (j,)
+            if found:
+                share = w / len(found)
+                placed.extend((s, share, j) for s in found)
+        return placed
+
+    def cues(
+        self,
+        text: str,
+        features: Sequence[int],
+        weights: Sequence[float],
+        located: Sequence[Any] | None = None,
+    ) -> tuple[Cue, ...]:
+        """Map contributing features of one sentence to merged, ranked spans of ``text``.
+
+        Every span a contributing feature occurs at is a candidate (names and numbers included):
+        the raw attribution. ``located[m]``: member ``m``'s locations in this sentence from
+        :meth:`transform`, or None to compute them here.
+        """
+        if not features:
+            return ()
+        spans: dict[Span, float] = {}
+        behind: dict[Span, tuple[int, ...]] = {}
+        for s, share, j in self._placed(text, features, weights, located):
+            if s in spans:
+                spans[s] += share
+                behind[s] += (j,)
+            else:
+                spans[s] = share
+                behind[s] = (j,)
         ranked = sorted(spans, key=lambda s: (-spans[s], s))[: self.max_cues]
         name = self.feature_name
         # tuple.__new__ skips the NamedTuple's Python-level __new__: same object, less overhead.
         return tuple(
             [
                 _new(
-                    Cue, (text[s:e], s, e, spans[(s, e)], tuple([name(j) for j in behind[(s, e)]]))
+                    Cue,
+                    (text[s:e], s, e, spans[(s, e)], tuple([name(j) for j in behind[(s, e)]]), ""),
                 )
                 for s, e in ranked
+            ]
+        )
+
+    def stance_cues(
+        self,
+        text: str,
+        features: Sequence[int],
+        weights: Sequence[float],
+        located: Sequence[Any] | None = None,
+    ) -> tuple[Cue, ...]:
+        """The cues a reader is shown: spans that carry a stance, ranked by the model's weight.
+
+        A candidate span is a hit of the cue lexicon (a hedge, an attribution frame, an
+        evaluative word, an obligation, a question mark), never a bare name, number or function
+        word. Each contributing feature's share goes to the lexicon hits its own spans overlap
+        ("reportedly" as a word, as character n-grams and as a lexicon feature all count for
+        the hit "reportedly"); hits with a positive total are cues, heaviest first.
+        """
+        if not features:
+            return ()
+        hits = self.stance_lexicon.find(text)
+        if not hits:
+            return ()
+        totals = [0.0] * len(hits)
+        behind: list[list[int]] = [[] for _ in hits]
+        for (fs, fe), share, j in self._placed(text, features, weights, located):
+            over = [k for k, (_, s, e) in enumerate(hits) if fs < e and s < fe]
+            for k in over:
+                totals[k] += share / len(over)
+                behind[k].append(j)
+        ranked = sorted(
+            (k for k in range(len(hits)) if totals[k] > 0), key=lambda k: (-totals[k], hits[k][1])
+        )[: self.max_cues]
+        name = self.feature_name
+        return tuple(
+            [
+                _new(
+                    Cue,
+                    (
+                        text[hits[k][1] : hits[k][2]],
+                        hits[k][1],
+                        hits[k][2],
+                        totals[k],
+                        tuple(dict.fromkeys(name(j) for j in behind[k])),
+                        CUE_KINDS.get(hits[k][0].split(":", 1)[0], ""),
+                    ),
+                )
+                for k in ranked
             ]
         )
 

@@ -27,6 +27,17 @@ CATEGORY_LABELS: dict[str, str] = {
     "quote": "attributed",
 }
 
+# Category -> the kind of stance a cue of it carries, as the report shows it.
+CUE_KINDS: dict[str, str] = {
+    "evaluative": "evaluation",
+    "obligation": "obligation",
+    "question": "question",
+    "hedge": "hedge",
+    "modal": "hedge",
+    "attribution": "attribution",
+    "quote": "attribution",
+}
+
 # Phrases are matched case-insensitively on word boundaries; a space matches any run of
 # whitespace. Longer phrases win over their prefixes ("would likely" over "would").
 LEXICON: dict[str, tuple[str, ...]] = {

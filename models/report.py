@@ -21,6 +21,7 @@ added. An ``Article`` is::
                     "hedged": bool,
                     "cues": [{"text": str, "start": int, "end": int,  # offsets into article.text
                               "weight": float,      # coefficient x feature value, summed
+                              "kind": str,          # hedge, attribution, evaluation, obligation, question
                               "features": [str]}]}]}  # model features behind the cue
 """
 
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 
 SCHEMA = "claimkit.predictions/1"
 SHOWN_CUES = 3  # cues emphasised per sentence in the table and HTML (JSON has them all)
+CUE_KIND_ORDER = ("hedge", "attribution", "evaluation", "obligation", "question")
 FORMATS = ("table", "json", "jsonl", "html")
 
 # Label colours: terminal (ANSI 256-colour foreground) and HTML (text tint, bar colour).
@@ -82,30 +84,31 @@ def ordered_labels(labels: Sequence[str]) -> list[str]:
 
 def cue_segments(
     sentence: SentencePrediction, limit: int = SHOWN_CUES
-) -> list[tuple[str, bool, float]]:
-    """Split a sentence into (text, is_cue, weight) pieces for its ``limit`` strongest cues.
+) -> list[tuple[str, bool, float, str]]:
+    """Split a sentence into (text, is_cue, weight, kind) pieces for its ``limit`` strongest cues.
 
-    Overlapping cues are merged for display.
+    Overlapping cues are merged for display (the heavier one's kind is kept).
     """
     base = sentence.start
-    spans = sorted((c.start - base, c.end - base, c.weight) for c in sentence.cues[:limit])
+    spans = sorted((c.start - base, c.end - base, c.weight, c.kind) for c in sentence.cues[:limit])
     merged: list[list[Any]] = []
-    for s, e, w in spans:
+    for s, e, w, kind in spans:
         if merged and s <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], e)
-            merged[-1][2] = max(merged[-1][2], w)
+            if w > merged[-1][2]:
+                merged[-1][2], merged[-1][3] = w, kind
         else:
-            merged.append([s, e, w])
+            merged.append([s, e, w, kind])
     text = sentence.text
-    out: list[tuple[str, bool, float]] = []
+    out: list[tuple[str, bool, float, str]] = []
     at = 0
-    for s, e, w in merged:
+    for s, e, w, kind in merged:
         if s > at:
-            out.append((text[at:s], False, 0.0))
-        out.append((text[s:e], True, w))
+            out.append((text[at:s], False, 0.0, ""))
+        out.append((text[s:e], True, w, kind))
         at = e
     if at < len(text):
-        out.append((text[at:], False, 0.0))
+        out.append((text[at:], False, 0.0, ""))
     return out
 
 
@@ -138,7 +141,7 @@ def write_table(
             tag = paint(f"{s.label:<{width}}", f"38;5;{fg}")
             prob = f"{s.probabilities.get(s.label, 0.0):.2f}"
             pieces = []
-            for piece, is_cue, _ in cue_segments(s):
+            for piece, is_cue, _, _ in cue_segments(s):
                 piece = _clean_terminal(piece)
                 if is_cue:
                     pieces.append(paint(piece, f"1;4;38;5;{fg}") if color else f"*{piece}*")
@@ -195,6 +198,10 @@ h2{margin:0 0 2px;font:600 19px/1.35 system-ui,'DejaVu Sans',sans-serif}
 .s{border-radius:3px;padding:1px 0;box-decoration-break:clone;-webkit-box-decoration-break:clone}
 mark.cue{background:none;color:inherit;font-weight:700;text-decoration:underline 2px;
  text-underline-offset:3px}
+mark.k-hedge{text-decoration-style:wavy}
+mark.k-attribution{text-decoration-style:dotted}
+mark.k-evaluation{text-decoration-style:double}
+mark.k-obligation{text-decoration-style:dashed}
 .gap{color:#9aa3ad}
 """
 
@@ -231,8 +238,12 @@ def write_html(
             f"{_e(k)}</span>"
         )
     out.write(
-        '<span class="key"><mark class="cue">cue</mark> words that pushed the model toward '
-        "the sentence's label</span></div>\n</header>\n<main>\n"
+        '<span class="key">cues, the words that carry the stance and pushed the model toward '
+        "the sentence's label: "
+        + " ".join(
+            f'<mark class="cue k-{kind}" title="{kind}">{kind}</mark>' for kind in CUE_KIND_ORDER
+        )
+        + "</span></div>\n</header>\n<main>\n"
     )
     n = 0
     for n, article in enumerate(results, start=1):
@@ -268,9 +279,12 @@ def _html_article(
             f'<span class="s {cls.get(s.label, "")}" data-label="{_e(s.label)}" '
             f'title="{_e(s.label)} ({_e(probs)})">'
         )
-        for piece, is_cue, weight in cue_segments(s):
+        for piece, is_cue, weight, kind in cue_segments(s):
             if is_cue:
-                out.write(f'<mark class="cue" title="weight {weight:.3f}">{_e(piece)}</mark>')
+                out.write(
+                    f'<mark class="cue k-{_e(kind or "other")}" data-kind="{_e(kind)}" '
+                    f'title="{_e(kind or "cue")} · weight {weight:.3f}">{_e(piece)}</mark>'
+                )
             else:
                 out.write(_e(piece))
         out.write("</span>")

@@ -27,6 +27,12 @@ def is_hedged_label(label: str) -> bool:
     return label in HEDGED or label.lower() == "hedged"
 
 
+def _attribution(pipeline: Any, max_cues: int) -> Attribution:
+    # Names and function words take many of a sentence's largest contributions; looking at 20
+    # leaves room for the stance words behind them.
+    return Attribution(pipeline, max_cues=max_cues, max_features=max(20, max_cues + 3))
+
+
 class SentencePrediction(NamedTuple):
     """One sentence: where it is, its label, all label probabilities and its cues.
 
@@ -142,8 +148,9 @@ class Tagger:
         sha256: str = "",
         manifest: dict[str, Any] | None = None,
         path: Path | None = None,
-        max_cues: int = 5,
+        max_cues: int = 3,
         batch_size: int = 4096,
+        confirmed_cues: bool = False,
     ) -> None:
         self.pipeline = pipeline
         self.name = name
@@ -152,6 +159,7 @@ class Tagger:
         self.path = path
         self.batch_size = batch_size
         self.max_cues = max_cues
+        self.confirmed_cues = confirmed_cues
         self._features = pipeline[:-1]
         self._clf = pipeline[-1]
         self.labels: tuple[str, ...] = tuple(str(c) for c in self._clf.classes_)
@@ -160,7 +168,7 @@ class Tagger:
         self._summary_labels = [x for x in LABELS if x in self.labels] + [
             x for x in self.labels if x not in LABELS
         ]
-        self._attribution = Attribution(pipeline, max_cues=max_cues)
+        self._attribution = _attribution(pipeline, max_cues)
 
     # --------------------------------------------------------------------- identity
     @property
@@ -217,7 +225,8 @@ class Tagger:
                 )
             ]
         indptr, feats, weights = self._attribution.top_contributions(X, predicted)
-        labels, hedged, cues_of = self.labels, self._hedged, self._attribution.cues
+        labels, hedged, cues_of = self.labels, self._hedged, self._attribution.stance_cues
+        shown = [h or self.confirmed_cues for h in hedged]
         new = tuple.__new__  # skips the NamedTuple's Python-level __new__ for 1000s of rows
         # Per sentence, each member's feature locations (None: computed on demand).
         per_sentence = zip(
@@ -228,7 +237,7 @@ class Tagger:
             zip(texts, offsets, predicted.tolist(), proba.tolist(), per_sentence, strict=True)
         ):
             a, b = indptr[i], indptr[i + 1]
-            found = cues_of(text, feats[a:b], weights[a:b], loc)
+            found = cues_of(text, feats[a:b], weights[a:b], loc) if shown[k] else ()
             if off:
                 found = tuple([c.shifted(off) for c in found])
             out.append(
@@ -369,7 +378,7 @@ class Tagger:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._attribution = Attribution(self.pipeline, max_cues=self.max_cues)
+        self._attribution = _attribution(self.pipeline, self.max_cues)
 
 
 def _tag_chunk(tagger: Tagger, chunk: list[_Article], clean: bool) -> list[ArticleTags]:

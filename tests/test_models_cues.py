@@ -77,15 +77,24 @@ def test_the_matrix_is_exactly_the_pipelines(name: str) -> None:
 
 @pytest.mark.parametrize("name", list(contract_pipelines()))
 def test_every_cue_is_where_it_says(name: str) -> None:
-    tagger = Tagger(fit(contract_pipelines()[name]))
-    placed = 0
-    for s in tagger.predict(PROBES):
-        for c in s.cues:
+    pipeline = fit(contract_pipelines()[name])
+    tagger = Tagger(pipeline, confirmed_cues=True)
+    attribution = Attribution(pipeline)
+    X, _ = attribution.transform(PROBES)
+    predicted = pipeline[-1].predict_proba(X).argmax(axis=1)
+    indptr, feats, weights = attribution.top_contributions(X, predicted)
+    placed = shown = 0
+    for i, s in enumerate(tagger.predict(PROBES)):
+        raw = attribution.cues(
+            s.text, feats[indptr[i] : indptr[i + 1]], weights[indptr[i] : indptr[i + 1]]
+        )
+        for c in (*s.cues, *raw):  # the stance cues shown, and the raw attribution under them
             assert s.text[c.start : c.end] == c.text
             assert c.text.strip() == c.text and c.text
             assert c.weight > 0 and c.features
-            placed += 1
-    assert placed > len(PROBES)
+        placed += len(raw)
+        shown += len(s.cues)
+    assert placed > len(PROBES) and shown >= 8
 
 
 def test_words_spans_follow_the_vectorizers_tokens() -> None:

@@ -109,7 +109,10 @@ def test_html_marks_cues_and_colours_sentences(tagger, seed_results):
         assert f'data-label="{label}"' in page
     n_sentences = sum(len(r.sentences) for r in results)
     assert page.count('<span class="s ') == n_sentences
-    assert page.count('<mark class="cue"') >= n_sentences // 2
+    hedged = sum(1 for r in results for x in r.sentences if x.hedged)
+    assert page.count('<mark class="cue k-') >= hedged // 2
+    for kind in ("hedge", "attribution", "evaluation"):  # kinds as a style and a tooltip
+        assert f'<mark class="cue k-{kind}" data-kind="{kind}" title="{kind} · weight' in page
     assert page.count('class="bar"') == len(articles)
 
 

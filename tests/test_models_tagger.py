@@ -88,11 +88,11 @@ SEED_LABELS = [
 ]
 
 
-def seed_pipeline():
+def seed_pipeline(**params):
     from models.features import build_pipeline
 
     texts, labels = zip(*SEED_LABELS, strict=True)
-    return build_pipeline().fit(list(texts), list(labels))
+    return build_pipeline(**params).fit(list(texts), list(labels))
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +172,12 @@ def test_hedge_words_are_the_cues(tagger):
     assert {"could", "reportedly"} <= words
 
 
-def test_cue_weights_are_the_models_contributions(tagger):
+def test_cue_weights_are_the_models_contributions():
+    from models.tagger import Tagger
+
+    # word 1-2-grams and lexicon features (no char n-grams, whose many small pieces would
+    # make the sum below long): every feature behind the cue is in the sum
+    tagger = Tagger(seed_pipeline(word_ngram_range=(1, 2)))
     text = "North Korea could reportedly deploy troops"
     [s] = tagger.predict([text])
     features = tagger.pipeline[:-1]
@@ -182,12 +187,56 @@ def test_cue_weights_are_the_models_contributions(tagger):
     k = list(clf.classes_).index(s.label)
     coef = clf.coef_[k] if clf.coef_.shape[0] > 1 else (clf.coef_[0] if k == 1 else -clf.coef_[0])
     [cue] = [c for c in s.cues if c.text == "reportedly"]
-    # Every feature behind the cue occurs once here, so the weight is exactly their sum.
-    expected = sum(coef[names.index(f)] * x[names.index(f)] for f in cue.features)
+    assert cue.kind == "hedge" and "words__reportedly" in cue.features
+
+    def hits(feature: str) -> int:
+        """How many of the sentence's stance words a feature's occurrence overlaps."""
+        gram = feature.split("__", 1)[1]
+        return sum(w in gram.split() for w in ("could", "reportedly")) or 1
+
+    # Each feature behind the cue occurs once here; one spanning both stance words (the
+    # bigram "could reportedly") gives each of them half of its contribution.
+    expected = sum(coef[names.index(f)] * x[names.index(f)] / hits(f) for f in cue.features)
     assert cue.weight == pytest.approx(expected, rel=1e-9)
-    assert "words__reportedly" in cue.features
     # Cues are ranked by weight, strongest first.
     assert [c.weight for c in s.cues] == sorted((c.weight for c in s.cues), reverse=True)
+
+
+FUNCTION_WORDS = {"the", "a", "an", "with", "its", "of", "to", "and", "in", "on", "for", "at", "by"}
+
+
+def test_cues_are_stance_words_never_names_numbers_or_function_words(tagger, seed_articles):
+    from models.lexicon import CueLexicon
+
+    lexicon = CueLexicon()
+    shown = 0
+    for article in seed_articles:
+        for s in tagger.tag(article.text).sentences:
+            if s.label == "confirmed":
+                assert s.cues == ()  # a confirmed sentence shows none by default
+            local = [(n, a + s.start, b + s.start) for n, a, b in lexicon.find(s.text)]
+            for c in s.cues:
+                shown += 1
+                assert c.kind in {"hedge", "attribution", "evaluation", "obligation", "question"}
+                assert any((c.start, c.end) == (a, b) for _, a, b in local)  # a lexicon hit
+                assert not c.text[0].isdigit() and c.text.lower() not in FUNCTION_WORDS
+                assert not (
+                    c.text[0].isupper()
+                    and c.text.lower() not in {h[0].split(":")[1] for h in local}
+                )
+    assert shown > 30
+    # Korea, North, with, 100 and its were underlined before; now none is
+    [s] = tagger.predict(["North Korea could deploy up to 100,000 soldiers with its army."])
+    assert {c.text for c in s.cues} <= {"could"}
+
+
+def test_confirmed_sentences_show_cues_when_asked(tagger):
+    import models
+
+    text = "Putin and Kim signed a security pact in June, officials said."
+    loud = models.load(confirmed_cues=True) if tagger.name == "default" else tagger
+    [s] = loud.predict([text])
+    assert s.label != "confirmed" or s.cues
 
 
 def test_probabilities_are_the_pipelines_and_sum_to_one(tagger, seed_articles):
