@@ -32,6 +32,7 @@ DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default"
 TRUSTED_TYPES: tuple[str, ...] = (
     "models.lexicon.CueLexicon",
     "models.features.CompactTfidfVectorizer",
+    "models.structure.SpeechStructure",
 )
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _OBJECT_ID = re.compile(r'"__id__": (\d+)')

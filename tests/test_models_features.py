@@ -34,10 +34,11 @@ def test_token_pattern_keeps_contractions_and_question_marks() -> None:
 @pytest.mark.parametrize(
     ("params", "members"),
     [
-        ({}, ["words", "cues"]),
-        ({"cues": False}, ["words"]),
-        ({"chars": True}, ["words", "chars", "cues"]),
-        ({"chars": True, "cues": False}, ["words", "chars"]),
+        ({}, ["words", "chars", "cues", "structure"]),
+        ({"chars": False, "structure": False}, ["words", "cues"]),
+        ({"chars": False, "cues": False, "structure": False}, ["words"]),
+        ({"cues": False, "structure": False}, ["words", "chars"]),
+        ({"chars": False}, ["words", "cues", "structure"]),
     ],
 )
 def test_feature_union_member_names_follow_the_contract(params: dict, members: list[str]) -> None:
@@ -71,8 +72,14 @@ def test_feature_names_after_fit(seed_rows: tuple[list[str], list[str]]) -> None
 
 def test_cue_weight_scales_only_the_cue_columns(seed_rows: tuple[list[str], list[str]]) -> None:
     texts, labels = seed_rows
-    plain = build_pipeline().fit(texts, labels)[:-1].transform(texts).toarray()
-    heavy = build_pipeline(cue_weight=3.0).fit(texts, labels)[:-1].transform(texts).toarray()
+    # cues last in the union: no speech-structure member after them
+    plain = build_pipeline(structure=False).fit(texts, labels)[:-1].transform(texts).toarray()
+    heavy = (
+        build_pipeline(structure=False, cue_weight=3.0)
+        .fit(texts, labels)[:-1]
+        .transform(texts)
+        .toarray()
+    )
     n_cues = len(CueLexicon().fit([]).get_feature_names_out())
     np.testing.assert_allclose(heavy[:, :-n_cues], plain[:, :-n_cues])
     np.testing.assert_allclose(heavy[:, -n_cues:], 3.0 * plain[:, -n_cues:])

@@ -177,7 +177,7 @@ def test_cue_weights_are_the_models_contributions():
 
     # word 1-2-grams and lexicon features (no char n-grams, whose many small pieces would
     # make the sum below long): every feature behind the cue is in the sum
-    tagger = Tagger(seed_pipeline(word_ngram_range=(1, 2)))
+    tagger = Tagger(seed_pipeline(word_ngram_range=(1, 2), chars=False))
     text = "North Korea could reportedly deploy troops"
     [s] = tagger.predict([text])
     features = tagger.pipeline[:-1]

@@ -58,9 +58,12 @@ def test_search_scores_equal_plain_pipeline_cv(seed_data: LabelledData) -> None:
             plain.append(macro_f1(y[test], model.predict([seed_data.texts[i] for i in test])))
         np.testing.assert_allclose(candidate.fold_scores, plain)
     assert result.best.mean == max(c.mean for c in result.candidates)
-    # chars is searched both ways; cues only on, so the best candidate is also scored without them
-    assert result.ablation().keys() == {"chars", "cues"}
-    assert len(result.candidates) == 9 and not result.candidates[-1].params["cues"]
+    # chars is searched both ways; cues and structure only on, so the best candidate is also
+    # scored without each of them
+    assert result.ablation().keys() == {"chars", "cues", "structure"}
+    assert len(result.candidates) == 10
+    assert not result.candidates[-2].params["cues"] and result.candidates[-2].params["structure"]
+    assert result.candidates[-1].params["cues"] and not result.candidates[-1].params["structure"]
 
 
 def test_same_data_and_seed_give_identical_predictions(seed_data: LabelledData) -> None:
@@ -76,11 +79,16 @@ def test_same_data_and_seed_give_identical_predictions(seed_data: LabelledData) 
 
 def test_report_parts_are_consistent(seed_data: LabelledData) -> None:
     result = grid_search(seed_data, QUICK_GRID, n_folds=3, seed=0, n_jobs=1, progress=False)
-    # the grid, plus the best candidate with char n-grams on and with cue features off
-    assert len(result.candidates) == len(expand(QUICK_GRID)) + 2
-    toggled = [c.params for c in result.candidates[-2:]]
-    assert [(p["chars"], p["cues"]) for p in toggled] == [(True, True), (False, False)]
-    assert set(result.ablation()) == {"chars", "cues"}
+    # the grid, plus the best candidate without char n-grams, without cue features and without
+    # speech-structure features, one at a time
+    assert len(result.candidates) == len(expand(QUICK_GRID)) + 3
+    toggled = [c.params for c in result.candidates[-3:]]
+    assert [(p["chars"], p["cues"], p["structure"]) for p in toggled] == [
+        (False, True, True),
+        (True, False, True),
+        (True, True, False),
+    ]
+    assert set(result.ablation()) == {"chars", "cues", "structure"}
     plain = grid_search(
         seed_data, QUICK_GRID, n_folds=3, seed=0, n_jobs=1, progress=False, ablate=False
     )

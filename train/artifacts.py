@@ -182,7 +182,11 @@ def confusion_table(labels: list[str], matrix: list[list[int]]) -> list[str]:
 
 
 def ablation_lines(ablation: dict[str, dict[str, float]]) -> list[str]:
-    names = {"chars": "character n-grams", "cues": "cue-lexicon features"}
+    names = {
+        "chars": "character n-grams",
+        "cues": "cue-lexicon features",
+        "structure": "speech-structure features",
+    }
     return [
         f"- {names.get(flag, flag)}: best CV macro-F1 with {_f(v['with'])}, without {_f(v['without'])}"
         for flag, v in ablation.items()

@@ -1,0 +1,177 @@
+"""Features for the structure of reported speech: quotation marks, speech frames, voice.
+
+A bag of words sees "said" and a quotation mark but not how they sit in the sentence: whether the
+sentence opens or closes a quotation, how much of it is quoted, who the speech frame credits (a
+name, an official, a pronoun, nobody) and whether "I" and "we" speak inside or outside the quotes.
+These columns feed the same logistic regression. They are label-agnostic (no word list decides a
+label), stateless, and computed from the sentence alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+
+OPENING = "\"“‘'«"
+CLOSING = "\"”’'»"
+_QUOTED = re.compile(r"[\"“«]([^\"”»]*)[\"”»]|‘([^‘’]*)’")
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+SPEECH_VERBS = (
+    "said|says|say|told|tells|tell|added|adds|claimed|claims|warned|warns|insisted|insists|"
+    "explained|explains|stated|states|announced|announces|argued|argues|admitted|admits|"
+    "confirmed|confirms|denied|denies|reported|reports|wrote|writes|asked|asks|replied|"
+    "acknowledged|noted|notes|predicted|predicts|suggested|suggests|believes|believed"
+)
+_TITLES = (
+    "spokesman|spokeswoman|spokesperson|official|officials|minister|ministers|secretary|"
+    "president|chairman|chief|director|analyst|analysts|expert|experts|economist|economists|"
+    "source|sources|police|government|company|firm|group|report|statement|survey|study|"
+    "lawyer|lawyers|leader|leaders|manager|coach|executive|researchers|scientists"
+)
+_PRONOUNS = "he|she|they|it|we|i|you"
+_VERB = re.compile(rf"\b(?:{SPEECH_VERBS})\b", re.IGNORECASE)
+_ACCORDING = re.compile(r"\baccording to\b", re.IGNORECASE)
+_FIRST = re.compile(r"\b(?:i|me|my|mine|we|us|our|ours)\b", re.IGNORECASE)
+_SECOND = re.compile(r"\b(?:you|your|yours)\b", re.IGNORECASE)
+
+FEATURES: tuple[str, ...] = (
+    "quote:any",
+    "quote:opens",
+    "quote:closes",
+    "quote:unbalanced",
+    "quote:share",
+    "quote:mostly_quoted",
+    "frame:verb",
+    "frame:subject_verb",
+    "frame:verb_subject",
+    "frame:according_to",
+    "frame:after_quote",
+    "speaker:name",
+    "speaker:official",
+    "speaker:pronoun",
+    "speaker:none",
+    "voice:first_outside",
+    "voice:first_inside",
+    "voice:second_outside",
+    "voice:second_inside",
+    "question",
+)
+_INDEX = {name: i for i, name in enumerate(FEATURES)}
+
+
+def _speaker_kind(words: str) -> str:
+    """The kind of speaker a few words next to a speech verb name."""
+    tokens = _WORD.findall(words)
+    if not tokens:
+        return "none"
+    lowered = [t.lower() for t in tokens]
+    if re.fullmatch(_PRONOUNS, lowered[-1]) or re.fullmatch(_PRONOUNS, lowered[0]):
+        return "pronoun"
+    if any(re.fullmatch(_TITLES, t) for t in lowered):
+        return "official"
+    if any(t[0].isupper() for t in tokens):
+        return "name"
+    return "none"
+
+
+def structure_of(text: str) -> dict[str, float]:
+    """The non-zero structural features of one sentence (pure)."""
+    out: dict[str, float] = {}
+    stripped = text.strip()
+    if not stripped:
+        return out
+    words = _WORD.findall(stripped)
+    quoted_spans = [m.span() for m in _QUOTED.finditer(stripped)]
+    if not quoted_spans:
+        # a quotation that runs over several sentences: this one opens it and goes on, or
+        # continues it and closes it
+        if stripped[0] in '"“‘«':
+            quoted_spans = [(0, len(stripped))]
+        else:
+            closing = max(stripped.rfind(c) for c in '"”»')
+            if closing > 0:
+                quoted_spans = [(0, closing + 1)]
+    inside_words = sum(len(_WORD.findall(stripped[s:e])) for s, e in quoted_spans)
+    marks = sum(stripped.count(c) for c in '"“”«»')
+    if marks or quoted_spans:
+        out["quote:any"] = 1.0
+    if stripped[0] in OPENING:
+        out["quote:opens"] = 1.0
+    tail = stripped.rstrip(".,!?;: ")
+    if stripped[-1] in CLOSING or (tail and tail[-1] in CLOSING):
+        out["quote:closes"] = 1.0
+    if stripped.count('"') % 2 or stripped.count("“") != stripped.count("”"):
+        out["quote:unbalanced"] = 1.0
+    if words:
+        share = inside_words / len(words)
+        if share:
+            out["quote:share"] = share
+        if share > 0.5:
+            out["quote:mostly_quoted"] = 1.0
+    verb = _VERB.search(stripped)
+    according = _ACCORDING.search(stripped)
+    if verb:
+        out["frame:verb"] = 1.0
+        before = stripped[max(0, verb.start() - 40) : verb.start()]
+        after = stripped[verb.end() : verb.end() + 40]
+        before_words = _WORD.findall(before)[-3:]
+        after_words = _WORD.findall(after)[:3]
+        if before_words and not before.rstrip().endswith((",", '"', "”")):
+            out["frame:subject_verb"] = 1.0
+            out[f"speaker:{_speaker_kind(' '.join(before_words))}"] = 1.0
+        elif after_words:
+            out["frame:verb_subject"] = 1.0
+            out[f"speaker:{_speaker_kind(' '.join(after_words))}"] = 1.0
+        else:
+            out["speaker:none"] = 1.0
+        if before.rstrip().endswith((",", '"', "”", "’")) and quoted_spans:
+            out["frame:after_quote"] = 1.0
+    if according:
+        out["frame:according_to"] = 1.0
+        following = _WORD.findall(stripped[according.end() : according.end() + 40])[:3]
+        out[f"speaker:{_speaker_kind(' '.join(following))}"] = 1.0
+    outside = stripped
+    for s, e in reversed(quoted_spans):
+        outside = outside[:s] + " " * (e - s) + outside[e:]
+    inside = " ".join(stripped[s:e] for s, e in quoted_spans)
+    if _FIRST.search(outside):
+        out["voice:first_outside"] = 1.0
+    if _FIRST.search(inside):
+        out["voice:first_inside"] = 1.0
+    if _SECOND.search(outside):
+        out["voice:second_outside"] = 1.0
+    if _SECOND.search(inside):
+        out["voice:second_inside"] = 1.0
+    if stripped.rstrip(CLOSING + " ").endswith("?"):
+        out["question"] = 1.0
+    return out
+
+
+class SpeechStructure(BaseEstimator, TransformerMixin):  # type: ignore[misc]
+    """Sparse columns for :data:`FEATURES` (stateless: ``fit`` learns nothing)."""
+
+    def fit(self, X: Iterable[str], y: Any = None) -> SpeechStructure:
+        self.n_features_out_ = len(FEATURES)
+        return self
+
+    def transform(self, X: Iterable[str]) -> sp.csr_matrix:
+        rows: list[int] = []
+        cols: list[int] = []
+        data: list[float] = []
+        n = 0
+        for n, text in enumerate(X, start=1):
+            for name, value in structure_of(text).items():
+                rows.append(n - 1)
+                cols.append(_INDEX[name])
+                data.append(value)
+        return sp.csr_matrix(
+            (np.asarray(data, dtype=np.float64), (rows, cols)), shape=(n, len(FEATURES))
+        )
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        return np.asarray(FEATURES, dtype=object)

@@ -1,0 +1,58 @@
+"""Speech-structure features on small real sentences: quotation marks, speech frames, voice."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.structure import FEATURES, SpeechStructure, structure_of
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '"We will win the title this year," said coach Mark Smith.',
+            {"quote:opens", "frame:verb_subject", "speaker:official", "voice:first_inside"},
+        ),
+        (
+            "“We will win the title this year,” said coach Mark Smith.",
+            {"quote:opens", "frame:verb_subject", "speaker:official", "voice:first_inside"},
+        ),
+        ("The company said profit rose 8%.", {"frame:subject_verb", "speaker:official"}),
+        ("Mr Howard said the plan would fail.", {"frame:subject_verb", "speaker:name"}),
+        ("He told the BBC he was certain.", {"frame:subject_verb", "speaker:pronoun"}),
+        ("According to Reuters, the deal is done.", {"frame:according_to", "speaker:name"}),
+        ("I think we should go.", {"voice:first_outside"}),
+        ("Is this the end?", {"question"}),
+    ],
+)
+def test_frames_speakers_and_voice(text: str, expected: set[str]) -> None:
+    assert expected <= set(structure_of(text))
+
+
+def test_a_plain_fact_has_no_structure() -> None:
+    assert structure_of("Putin and Kim signed a security pact back in June.") == {}
+    assert structure_of("") == {}
+
+
+def test_quotation_share_counts_words_inside_the_marks() -> None:
+    half = structure_of('He said: "prices will rise" and left.')
+    assert 0 < half["quote:share"] < 0.5 and "quote:mostly_quoted" not in half
+    nested = structure_of("“He told me ‘never again’ and meant it,” she said.")
+    assert nested["quote:share"] > 0.5 and "voice:first_inside" in nested
+
+
+def test_a_quotation_over_several_sentences() -> None:
+    opens = structure_of("“It’s a sign of desperation.")  # the speaker is in the next sentence
+    assert {"quote:opens", "quote:unbalanced", "quote:mostly_quoted"} <= set(opens)
+    assert opens["quote:share"] == 1.0
+    closes = structure_of('It has worked very well up until now," he said.')
+    assert {"quote:unbalanced", "quote:mostly_quoted", "frame:verb"} <= set(closes)
+
+
+def test_the_transformer_is_stateless_and_sparse() -> None:
+    texts = ["The company said profit rose 8%.", "Is this the end?", "Plain."]
+    X = SpeechStructure().fit(["anything"]).transform(texts)
+    assert X.shape == (3, len(FEATURES))
+    assert X[2].nnz == 0 and X[1, FEATURES.index("question")] == 1.0
+    assert list(SpeechStructure().get_feature_names_out()) == list(FEATURES)
