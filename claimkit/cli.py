@@ -157,7 +157,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return code
     except ClaimkitError as err:
         print(f"claimkit: error: {err}", file=sys.stderr)
         return 2

@@ -280,3 +280,48 @@ def _running(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_closed_pipe_after_any_command_ends_quietly(workdir: Path) -> None:
+    run = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f"{sys.executable} -m claimkit.cli ingest -q arts --out o | head -c 0; "
+            'echo "exit ${PIPESTATUS[0]}" >&2',
+        ],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "Traceback" not in run.stderr and "BrokenPipe" not in run.stderr
+    assert run.stderr.strip().endswith("exit 0")
+
+
+def test_pulling_a_project_without_labels_is_one_line_and_writes_nothing(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    tasks = [
+        {"id": i, "data": {"text": f"Sentence {i}.", "sentence_id": f"s{i}"}, "annotations": []}
+        for i in range(3)
+    ]
+    (workdir / "export.json").write_text(json.dumps(tasks))
+    before = snapshot(workdir)
+    code, err = run(
+        [
+            "annotate",
+            "pull",
+            "--from-file",
+            "export.json",
+            "--out",
+            "labelled",
+            "--url",
+            "http://127.0.0.1:9",
+        ],
+        capsys,
+    )
+    assert code == 2 and "none of the 3 tasks has a usable label yet" in err and "\n" not in err
+    assert snapshot(workdir) == before
