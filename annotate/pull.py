@@ -199,8 +199,9 @@ def build(
             Vote(a.annotator, str(a.label), a.ground_truth, a.updated_at) for a in usable
         )
         counts["tasks"] += 1
-        if any(a.cancelled and a.ground_truth for a in anns):
-            # a skip marked as ground truth: the adjudicator decided it is not a sentence
+        truths = sorted((a for a in anns if a.ground_truth), key=lambda a: a.updated_at)
+        if truths and truths[-1].cancelled:
+            # the latest ground truth is a skip: the adjudicator decided it is not a sentence
             counts["skipped"] += 1
             continue
         if not votes:
@@ -422,7 +423,8 @@ def pull(
 
     ``split_file`` (``data/split.json``) marks each row's split; see ``claimkit.split``.
     """
-    check_output(out, inputs=[from_file] if from_file else [], folder=True, force=force)
+    inputs = [p for p in (from_file, split_file) if p is not None]
+    check_output(out, inputs=inputs, folder=True, force=force)
     test_articles = read_test_articles(split_file) if split_file is not None else None
     if from_file is not None:
         users: dict[int, str] = {}

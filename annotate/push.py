@@ -273,8 +273,9 @@ def push(
     result.n_annotations = sum("annotations" in t for t in tasks)
 
     if to_file is not None:
-        from claimkit.datafiles import atomic_file
+        from claimkit.datafiles import atomic_file, check_output
 
+        check_output(to_file, inputs=[dataset], folder=False, option="--to-file")
         with atomic_file(Path(to_file)) as handle:
             json.dump(tasks, handle, ensure_ascii=False, indent=1)
         result.to_file = str(to_file)
@@ -286,9 +287,14 @@ def push(
         studio, result.project_id, tasks, batch_size, progress, created
     )
     if created:
-        removed = remove_own_duplicates(studio, result.project_id, created)
+        removed, kept = remove_own_duplicates(studio, result.project_id, created)
         result.n_imported -= removed
         result.n_duplicates_removed = removed
+        if kept:
+            result.notes.append(
+                f"warning: another push imported {kept} of these sentences at the same time; "
+                "the copies that hold annotations were kept (pull counts each sentence once)"
+            )
     if labels:
         result.n_annotations_added = _annotate_existing(
             studio, existing, labels, annotator or "", user_id, progress, ground_truth
@@ -296,26 +302,36 @@ def push(
     return result
 
 
-def duplicate_copies(tasks: Iterable[tuple[int, str]], ours: Iterable[int]) -> list[int]:
-    """Task ids of ``ours`` that repeat a sentence id held by a task with a lower id (pure).
+def duplicate_copies(
+    tasks: Iterable[tuple[int, str, int]], ours: Iterable[int]
+) -> tuple[list[int], int]:
+    """Which of our new tasks to delete: (ids, copies kept because they hold annotations) (pure).
 
-    The oldest task of a sentence is the one kept. Each push deletes only copies it made itself,
-    so two pushes that raced both end with the same, single task per sentence.
+    ``tasks`` is the project's listing as (task id, sentence id, number of annotations). A task
+    of ``ours`` is deleted when a task with a lower id holds the same sentence, it is in the
+    listing, and it has no annotation: the oldest task of a sentence is the one kept, each push
+    deletes only copies it made itself, and no annotation is ever deleted (a labelled copy stays,
+    and `pull` counts it).
     """
+    listed = list(tasks)
     first: dict[str, int] = {}
-    for task_id, sentence in tasks:
+    for task_id, sentence, _ in listed:
         if sentence not in first or task_id < first[sentence]:
             first[sentence] = task_id
-    keep = set(first.values())
-    return sorted(set(ours) - keep)
+    mine = set(ours)
+    extra = [t for t, s, _ in listed if t in mine and t != first[s]]
+    annotated = {t for t, _, n in listed if n}
+    return sorted(t for t in extra if t not in annotated), sum(t in annotated for t in extra)
 
 
-def remove_own_duplicates(studio: Any, project_id: int, created: Sequence[int]) -> int:
-    """After an import, delete the tasks this push created for sentences another push also made."""
+def remove_own_duplicates(studio: Any, project_id: int, created: Sequence[int]) -> tuple[int, int]:
+    """After an import, delete the unlabelled tasks this push created for sentences another push
+    also made; returns (deleted, labelled copies kept)."""
     listed = [
-        (int(t.id), str((t.data or {}).get("sentence_id"))) for t in studio.iter_tasks(project_id)
+        (int(t.id), str((t.data or {}).get("sentence_id")), int(t.total_annotations or 0))
+        for t in studio.iter_tasks(project_id, include="id,data,total_annotations")
     ]
-    extra = duplicate_copies(listed, created)
+    extra, kept = duplicate_copies(listed, created)
     if extra:
         studio.call(
             "removing duplicate tasks",
@@ -324,7 +340,7 @@ def remove_own_duplicates(studio: Any, project_id: int, created: Sequence[int]) 
             project=project_id,
             selected_items={"all": False, "included": extra},
         )
-    return len(extra)
+    return len(extra), kept
 
 
 def _import_batches(

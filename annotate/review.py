@@ -249,6 +249,8 @@ def review(
             f"{dataset}: no such labelled dataset; give a folder written by `claimkit annotate pull`"
         )
     check_output(out, inputs=[dataset], folder=False)
+    if to_file is not None:
+        check_output(to_file, inputs=[dataset], folder=False, option="--to-file")
     # the test split is for reporting only: it is never ranked or sent for review
     data = load_labelled(Path(dataset), split="train")
     unknown = sorted(set(data.labels) - set(LABELS))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
 
 # A file inside every folder claimkit writes: such a folder may be replaced by the next run.
 MARKER = ".claimkit-output"
-_TEMP_KINDS = ("tmp", "old")
 
 
 def _umask() -> int:
@@ -41,21 +41,22 @@ def _pid_alive(pid: int) -> bool:
 def clean_stale_temps(path: Path) -> int:
     """Remove the hidden temp files and folders that a killed run left beside ``path``.
 
-    Their names carry the writer's pid (``.NAME.tmp-PID-xxxx``); those of a live process stay.
+    Only names of exactly the form this module makes (``.NAME.tmp-PID-xxxxxxxx``) count, and
+    those of a live process stay.
     """
     removed = 0
     if not path.parent.is_dir():
         return 0
-    for kind in _TEMP_KINDS:
-        for leftover in path.parent.glob(f".{path.name}.{kind}-*"):
-            pid = leftover.name.removeprefix(f".{path.name}.{kind}-").split("-", 1)[0]
-            if pid.isdigit() and _pid_alive(int(pid)):
-                continue
-            if leftover.is_dir() and not leftover.is_symlink():
-                shutil.rmtree(leftover, ignore_errors=True)
-            else:
-                leftover.unlink(missing_ok=True)
-            removed += 1
+    ours = re.compile(rf"\.{re.escape(path.name)}\.(?:tmp|old)-(\d+)-[a-z0-9_]{{8}}")
+    for leftover in path.parent.iterdir():
+        found = ours.fullmatch(leftover.name)
+        if found is None or _pid_alive(int(found.group(1))):
+            continue
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+        removed += 1
     return removed
 
 
@@ -83,7 +84,7 @@ def check_output(
     ``force``: a folder where a file is expected (or the reverse), and a non-empty folder that
     claimkit did not write (``replace_own=False``: any existing folder).
     """
-    path = Path(out)
+    path = Path(out).expanduser()
     resolved = path.resolve()
     if str(out) in ("", ".", "..") or _is_within(Path.cwd().resolve(), resolved):
         raise InputError(
@@ -92,7 +93,7 @@ def check_output(
     for raw in inputs:
         if str(raw) == "-":
             continue
-        source = Path(raw).resolve()
+        source = Path(raw).expanduser().resolve()
         if _is_within(source, resolved) or _is_within(resolved, source):
             raise InputError(
                 f"{option} {out}: overlaps the input {raw}; write the output outside the inputs"
@@ -142,7 +143,11 @@ def atomic_dir(out: str | Path) -> Iterator[Path]:
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=_temp_prefix(out, "old"), dir=out.parent))
             os.replace(out, old / out.name)
-            os.replace(tmp, out)
+            try:
+                os.replace(tmp, out)
+            except OSError:
+                os.replace(old / out.name, out)  # put the previous output back
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, out)

@@ -80,7 +80,10 @@ class CompactTfidfVectorizer(TfidfVectorizer):  # type: ignore[misc]
         state: dict[str, Any] = dict(super().__getstate__())  # may be the live __dict__
         vocabulary = state.pop("vocabulary_", None)
         if vocabulary is not None:
-            state["vocabulary_terms_"] = np.array(list(vocabulary), dtype=str)
+            # every term's UTF-8 bytes, joined, and where each ends: exact for any string
+            encoded = [term.encode("utf-8", "surrogatepass") for term in vocabulary]
+            state["vocabulary_utf8_"] = np.frombuffer(b"".join(encoded), dtype=np.uint8).copy()
+            state["vocabulary_ends_"] = np.cumsum([len(b) for b in encoded], dtype=np.int64)
             state["vocabulary_index_"] = np.fromiter(
                 vocabulary.values(), dtype=np.int64, count=len(vocabulary)
             )
@@ -88,10 +91,17 @@ class CompactTfidfVectorizer(TfidfVectorizer):  # type: ignore[misc]
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         state = dict(state)
-        terms = state.pop("vocabulary_terms_", None)
+        data = state.pop("vocabulary_utf8_", None)
+        ends = state.pop("vocabulary_ends_", None)
         index = state.pop("vocabulary_index_", None)
-        if terms is not None and index is not None:
-            state["vocabulary_"] = dict(zip(terms.tolist(), index.tolist(), strict=True))
+        if data is not None and ends is not None and index is not None:
+            raw = data.tobytes()
+            starts = [0, *ends[:-1].tolist()]
+            terms = [
+                raw[a:b].decode("utf-8", "surrogatepass")
+                for a, b in zip(starts, ends.tolist(), strict=True)
+            ]
+            state["vocabulary_"] = dict(zip(terms, index.tolist(), strict=True))
         super().__setstate__(state)
 
 

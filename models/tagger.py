@@ -226,7 +226,8 @@ class Tagger:
             ]
         indptr, feats, weights = self._attribution.top_contributions(X, predicted)
         labels, hedged, cues_of = self.labels, self._hedged, self._attribution.stance_cues
-        shown = [h or self.confirmed_cues for h in hedged]
+        # a confirmed sentence has no stance to show; labels of another scheme always show cues
+        shown = [label != "confirmed" or self.confirmed_cues for label in labels]
         new = tuple.__new__  # skips the NamedTuple's Python-level __new__ for 1000s of rows
         # Per sentence, each member's feature locations (None: computed on demand).
         per_sentence = zip(

@@ -216,3 +216,29 @@ def test_a_skip_marked_as_ground_truth_removes_the_sentence(tmp_path: Path):
     rows = [json.loads(x) for x in (tmp_path / "out" / "sentences.jsonl").read_text().splitlines()]
     assert [r["sentence_id"] for r in rows] == ["s1"]
     assert result.counts["skipped"] == 1 and result.counts["gold"] == 1
+
+
+def test_the_latest_ground_truth_decides_even_after_a_skip(tmp_path: Path):
+    skipped = {**ann(1, cancelled=True, truth=True, when="2026-11-22T10:00:00Z"), "id": 7}
+    relabelled = {**ann(1, "opinion", truth=True, when="2026-11-23T10:00:00Z"), "id": 8}
+    result = write_labelled(
+        tmp_path / "out",
+        json.dumps([task(0, ann(2, "confirmed"), skipped, relabelled)]).encode(),
+        USERS,
+    )
+    rows = [json.loads(x) for x in (tmp_path / "out" / "sentences.jsonl").read_text().splitlines()]
+    assert [r["label"] for r in rows] == ["opinion"] and result.counts["skipped"] == 0
+
+
+def test_the_split_file_is_an_input_pull_never_writes_over(tmp_path: Path):
+    from annotate.pull import pull
+
+    (tmp_path / "labelled").mkdir()
+    split = tmp_path / "labelled" / "split.json"
+    split.write_text(json.dumps({"test_articles": []}))
+    (tmp_path / "export.json").write_text(json.dumps(EXPORT))
+    with pytest.raises(InputError, match="overlaps the input"):
+        pull(
+            tmp_path / "labelled", from_file=tmp_path / "export.json", split_file=split, force=True
+        )
+    assert split.exists()

@@ -166,14 +166,19 @@ def test_temp_files_of_a_killed_run_are_cleaned_by_the_next(
     assert not [p for p in workdir.iterdir() if p.name.startswith(".")]
 
 
-def test_temps_of_a_live_writer_are_left_alone(tmp_path: Path) -> None:
+def test_temps_of_a_live_writer_and_other_files_are_left_alone(tmp_path: Path) -> None:
     target = tmp_path / "out"
-    mine = tmp_path / f".out.tmp-{os.getpid()}-abc"
-    dead = tmp_path / ".out.tmp-999999999-abc"
-    mine.mkdir()
-    dead.mkdir()
+    mine = tmp_path / f".out.tmp-{os.getpid()}-abcd1234"
+    dead = tmp_path / ".out.tmp-999999999-abcd1234"
+    users = tmp_path / ".out.old-backup"  # a user's own hidden folder with a similar name
+    for folder in (mine, dead, users):
+        folder.mkdir()
     assert clean_stale_temps(target) == 1
-    assert mine.exists() and not dead.exists()
+    assert mine.exists() and users.exists() and not dead.exists()
+    # glob characters in the output's name are literal
+    bracket = tmp_path / f".data1.tmp-{os.getpid()}-abcd1234"
+    bracket.mkdir()
+    assert clean_stale_temps(tmp_path / "data[1]") == 0 and bracket.exists()
 
 
 def test_check_output_rules_on_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -387,3 +387,14 @@ def test_predict_without_cues_has_the_same_labels(tagger):
     full, bare = tagger.predict(texts), tagger.predict(texts, cues=False)
     assert [s._replace(cues=()) for s in full] == bare
     assert all(s.cues == () for s in bare) and any(s.cues for s in full)
+
+
+def test_a_custom_label_scheme_still_shows_cues():
+    from models.features import build_pipeline
+    from models.tagger import Tagger
+
+    texts, labels = zip(*SEED_LABELS, strict=True)
+    rumour = [("rumour" if y != "confirmed" else "fact") for y in labels]
+    tagger = Tagger(build_pipeline(chars=False).fit(list(texts), rumour))
+    [s] = tagger.predict(["Officials reportedly said it might fail."])
+    assert s.label == "rumour" and s.cues

@@ -167,3 +167,22 @@ def test_training_and_its_search_never_see_the_test_split(tmp_path: Path) -> Non
     assert outcome.manifest["data"]["fingerprint"] == train_part.fingerprint
     assert outcome.manifest["data"]["n_sentences"] == len(train_part) < len(records)
     assert "left out" in outcome.render() and "not in the train split" in outcome.render()
+
+
+def test_held_out_sets_are_checked_before_the_search(tmp_path: Path) -> None:
+    from claimkit.errors import InputError
+    from train.workflow import train_model
+
+    fixture = Path(__file__).parent / "data" / "train_seed_sentences.jsonl"
+    with pytest.raises(InputError, match="--report-on .* sentences are in the training data"):
+        train_model(fixture, tmp_path / "m", grid="quick", folds=2, report_on=[fixture])
+    assert not (tmp_path / "m").exists()
+
+
+def test_evaluate_split_test_needs_a_split_column(tmp_path: Path) -> None:
+    from claimkit.errors import DataError
+    from train.evaluate import evaluate
+
+    fixture = Path(__file__).parent / "data" / "train_seed_sentences.jsonl"
+    with pytest.raises(DataError, match="--split test needs a 'split' column"):
+        evaluate(Path(__file__).resolve().parents[1] / "models" / "default", fixture, split="test")

@@ -187,3 +187,10 @@ def test_the_test_split_never_reaches_training(tmp_path: Path) -> None:
     assert test_group not in train.groups and set(test.groups) == {test_group}
     assert len(train) + len(test) == len(records)
     assert len(load_labelled(path)) == len(records)
+
+
+def test_one_sentence_with_two_labels_is_an_error(tmp_path: Path) -> None:
+    records = rows()
+    twin = {**records[0], "label": "opinion" if records[0]["label"] != "opinion" else "confirmed"}
+    with pytest.raises(DataError, match=r"appears with different labels \(1 ids in all\)"):
+        load_labelled(write_jsonl(tmp_path / "twin.jsonl", [*records, twin]))

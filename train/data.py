@@ -145,6 +145,14 @@ def load_labelled(
     for row, row_id in enumerate(ids):
         first_of.setdefault(row_id, row)
     if len(first_of) < len(ids):
+        conflicting = [
+            row_id for row, row_id in enumerate(ids) if gold[first_of[row_id]] != gold[row]
+        ]
+        if conflicting:
+            raise DataError(
+                f"{source}: {id_column or 'row'} {conflicting[0]!r} appears with different labels "
+                f"({len(set(conflicting))} ids in all); keep one label per sentence"
+            )
         keep_rows = sorted(first_of.values())
         notes.append(
             f"warning: {len(ids) - len(keep_rows)} duplicated rows (same {id_column or 'text and group'}) "

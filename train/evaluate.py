@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from claimkit.datafiles import load_table
 from claimkit.errors import DataError
+from claimkit.split import SPLIT_COLUMN
 from train.artifacts import confusion_table, per_label_table
 from train.data import (
     DEFAULT_ID_COLUMN,
@@ -100,6 +102,11 @@ def evaluate(
 
     from models.artifact import load_model
 
+    if split != "all" and SPLIT_COLUMN not in load_table(data).column_names:
+        raise DataError(
+            f"{data}: --split {split} needs a {SPLIT_COLUMN!r} column (pull with --split); "
+            "without one every row would be scored as held out"
+        )
     loaded = load_model(model, trust_pickle=trust_pickle)
     labelled = load_labelled(
         data,

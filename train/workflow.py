@@ -86,7 +86,7 @@ def train_model(
     if grid not in GRIDS:
         raise InputError(f"--grid {grid!r} is not one of {', '.join(GRIDS)}")
     # Refuse an existing folder before minutes of training, and again when writing.
-    check_out(out, force, [data])
+    check_out(out, force, [data, *report_on])
     labelled = load_labelled(
         data,
         text_column=text_column,
@@ -97,20 +97,30 @@ def train_model(
         labels=labels,
     )
     check_trainable(labelled, folds)
-    start = time.perf_counter()
-    result = grid_search(
-        labelled, GRIDS[grid], n_folds=folds, seed=seed, n_jobs=n_jobs, progress=progress
-    )
-    seconds = time.perf_counter() - start
+    # The held-out sets are read and checked now, not after minutes of search; they are scored
+    # once the model is fixed, for the card only.
     columns: dict[str, Any] = dict(
         text_column=text_column,
         label_column=label_column,
         group_column=group_column,
         id_column=id_column,
+        labels=labels or sorted(set(labelled.labels)),
     )
     sets = {"test split": load_test_split(data, **columns)}
     for extra in report_on:
-        sets[str(extra)] = load_labelled(extra, **columns)
+        sets[str(extra)] = load_test_split(extra, **columns) or load_labelled(extra, **columns)
+    training_ids = set(labelled.ids)
+    for set_name, part in sets.items():
+        if part is not None and training_ids & set(part.ids):
+            raise InputError(
+                f"--report-on {set_name}: {len(training_ids & set(part.ids))} of its sentences are "
+                "in the training data; give a set the model does not train on"
+            )
+    start = time.perf_counter()
+    result = grid_search(
+        labelled, GRIDS[grid], n_folds=folds, seed=seed, n_jobs=n_jobs, progress=progress
+    )
+    seconds = time.perf_counter() - start
     held_out = {
         set_name: {"source": str(part.source), **score_held_out(result, part)}
         for set_name, part in sets.items()
