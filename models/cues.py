@@ -379,8 +379,9 @@ class Attribution:
         self._member_list = self.member_of.tolist()
         self._names: dict[int, str] = {}
         # where stance cues can be: the model's own lexicon, or the default one
-        own = [m.transformer for m in self.members if m.kind == LEXICON]
-        self.stance_lexicon = own[0] if own else CueLexicon()
+        own = [i for i, m in enumerate(self.members) if m.kind == LEXICON]
+        self._lexicon_index = own[0] if own else None
+        self.stance_lexicon = self.members[own[0]].transformer if own else CueLexicon()
 
     @staticmethod
     def _members(union: Any) -> list[_Member]:
@@ -531,6 +532,23 @@ class Attribution:
             ]
         )
 
+    def _stance_hits(self, text: str, located: Sequence[Any] | None) -> list[tuple[str, int, int]]:
+        """The lexicon's hits in ``text`` as (feature name, start, end), in text order; taken
+        from the locations ``transform`` already found when the model has the lexicon."""
+        i = self._lexicon_index
+        loc = located[i] if located is not None and i is not None else None
+        if loc is None or i is None:
+            return self.stance_lexicon.find(text)
+        first, multi, _ = loc
+        names = self.members[i].names()
+        hits = []
+        for col, packed in first.items():
+            for p in multi[col] if multi is not None and col in multi else [packed]:
+                start, end = _unpack(p)
+                hits.append((str(names[col]), start, end))
+        hits.sort(key=lambda h: (h[1], h[2]))
+        return hits
+
     def stance_cues(
         self,
         text: str,
@@ -548,7 +566,7 @@ class Attribution:
         """
         if not features:
             return ()
-        hits = self.stance_lexicon.find(text)
+        hits = self._stance_hits(text, located)
         if not hits:
             return ()
         totals = [0.0] * len(hits)
