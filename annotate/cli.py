@@ -5,18 +5,17 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-FORMATTER = argparse.RawDescriptionHelpFormatter
-
-
-def _connection_args(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group(
-        "server (default: the local server of `claimkit studio start`)"
-    )
-    group.add_argument("--url", help="Label Studio URL (env LABEL_STUDIO_URL)")
-    group.add_argument(
-        "--api-key", help="API token or Personal Access Token (env LABEL_STUDIO_API_KEY)"
-    )
-    group.add_argument("--data-dir", help="local server data folder (default: .claimkit/studio)")
+from claimkit.options import (
+    FORMATTER,
+    add_choice,
+    add_connection,
+    add_data_dir,
+    add_folds,
+    add_force,
+    add_quiet,
+    add_seed,
+    call,
+)
 
 
 # -- studio ----------------------------------------------------------------------------------------
@@ -66,75 +65,34 @@ def _dd(args: argparse.Namespace) -> str:
 def _push(args: argparse.Namespace) -> int:
     from annotate.push import push
 
-    result = push(
-        args.dataset,
-        args.project,
-        predictions=args.predictions,
-        select=args.select,
-        limit=args.limit,
-        seed=args.seed,
-        with_labels=args.with_labels,
-        annotator=args.annotator,
-        ground_truth=args.ground_truth,
-        to_file=args.to_file,
-        batch_size=args.batch_size,
-        url=args.url,
-        api_key=args.api_key,
-        data_dir=args.data_dir,
-        progress=not args.quiet,
-    )
-    print(result.summary())
+    print(call(push, args).summary())
     return 0
 
 
 def _pull(args: argparse.Namespace) -> int:
     from annotate.pull import pull
 
-    result = pull(
-        args.out,
-        args.project,
-        from_file=args.from_file,
-        url=args.url,
-        api_key=args.api_key,
-        data_dir=args.data_dir,
-        split_file=args.split,
-        force=args.force,
-    )
-    print(result.summary())
+    print(call(pull, args).summary())
     return 0
 
 
 def _review(args: argparse.Namespace) -> int:
     from annotate.review import review
 
-    result = review(
-        args.dataset,
-        top=args.top,
-        project=args.project,
-        out=args.out,
-        to_file=args.to_file,
-        score=args.score,
-        folds=args.folds,
-        seed=args.seed,
-        url=args.url,
-        api_key=args.api_key,
-        data_dir=args.data_dir,
-        progress=not args.quiet,
-    )
-    print(result.summary())
+    print(call(review, args).summary())
     return 0
 
 
 def _card(args: argparse.Namespace) -> int:
     from annotate.datacard import write_card
 
-    print(f"written: {write_card(args.folder, args.template)}")
+    print(f"written: {call(write_card, args)}")
     return 0
 
 
 def register(subparsers: Any) -> None:
     """Add the `studio` and `annotate` commands."""
-    from annotate.push import BATCH_SIZE, DEFAULT_PROJECT
+    from annotate.push import BATCH_SIZE, DEFAULT_PROJECT, Select
 
     studio_p = subparsers.add_parser(
         "studio",
@@ -155,7 +113,7 @@ def register(subparsers: Any) -> None:
         ("status", _studio_status, "say whether the server runs (exit 0) or not (exit 1)"),
     ):
         sub = studio_sub.add_parser(name, help=text, description=text)
-        sub.add_argument("--data-dir", help="data folder (default: .claimkit/studio)")
+        add_data_dir(sub)
         if name == "start":
             sub.add_argument(
                 "--port", type=int, help="port (default: 8080 if free, else a free one)"
@@ -191,13 +149,11 @@ def register(subparsers: Any) -> None:
         metavar="MODEL_DIR",
         help="attach this model's label + score as pre-annotations",
     )
-    push_p.add_argument(
-        "--select",
-        choices=["uncertain", "random"],
-        help="which sentences --limit keeps (uncertain: least sure first)",
+    add_choice(
+        push_p, "--select", Select, "which sentences --limit keeps (uncertain: least sure first)"
     )
     push_p.add_argument("--limit", type=int, help="push at most N new sentences")
-    push_p.add_argument("--seed", type=int, default=0, help="seed for --select random (default 0)")
+    add_seed(push_p, "--select random")
     push_p.add_argument(
         "--with-labels",
         metavar="FILE",
@@ -221,8 +177,8 @@ def register(subparsers: Any) -> None:
         default=BATCH_SIZE,
         help=f"tasks per request (default {BATCH_SIZE})",
     )
-    push_p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    _connection_args(push_p)
+    add_quiet(push_p)
+    add_connection(push_p)
     push_p.set_defaults(func=_push)
 
     pull_p = sub.add_parser(
@@ -241,11 +197,10 @@ def register(subparsers: Any) -> None:
         required=True,
         help="output folder (replaced atomically; a folder claimkit did not write is refused)",
     )
-    pull_p.add_argument(
-        "--force", action="store_true", help="replace an --out folder claimkit did not write"
-    )
+    add_force(pull_p, "replace an --out folder claimkit did not write")
     pull_p.add_argument(
         "--split",
+        dest="split_file",
         metavar="SPLIT_JSON",
         help="mark each sentence's split (train/test) from a split file such as data/split.json; "
         "train, search and review then leave the test split out",
@@ -255,7 +210,7 @@ def register(subparsers: Any) -> None:
         metavar="EXPORT_JSON",
         help="a Label Studio JSON export instead of the server",
     )
-    _connection_args(pull_p)
+    add_connection(pull_p)
     pull_p.set_defaults(func=_pull)
 
     _register_review(sub)
@@ -275,7 +230,7 @@ def register(subparsers: Any) -> None:
 
 def _register_review(sub: Any) -> None:
     """`annotate review`: rank likely label errors and push the top N as a review batch."""
-    from annotate.review import DEFAULT_RANKING, DEFAULT_REVIEW_PROJECT, DEFAULT_TOP, SCORES
+    from annotate.review import DEFAULT_RANKING, DEFAULT_REVIEW_PROJECT, DEFAULT_TOP, Score
 
     review_p = sub.add_parser(
         "review",
@@ -314,15 +269,16 @@ def _register_review(sub: Any) -> None:
         metavar="FILE",
         help="write a Label Studio import file (and FILE's .label_config.xml) instead of pushing",
     )
-    review_p.add_argument(
+    add_choice(
+        review_p,
         "--score",
-        choices=list(SCORES),
-        default=SCORES[0],
-        help="confidence: lowest probability of the given label first (default); margin: best "
+        Score,
+        "confidence: lowest probability of the given label first; margin: best "
         "other label's probability minus the given label's",
+        default="confidence",
     )
-    review_p.add_argument("--folds", type=int, default=5, help="CV folds (default: 5)")
-    review_p.add_argument("--seed", type=int, default=0, help="seed for the folds (default: 0)")
-    review_p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
-    _connection_args(review_p)
+    add_folds(review_p)
+    add_seed(review_p, "the folds")
+    add_quiet(review_p, "progress output")
+    add_connection(review_p)
     review_p.set_defaults(func=_review)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
+
+from markdown_it import MarkdownIt
 
 from claimkit.errors import StudioError
 from claimkit.labels import LABELS
@@ -68,66 +68,17 @@ def check_project_labels(title: str, parsed_label_config: Mapping[str, Any] | No
         )
 
 
-_INLINE = [
-    (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
-    (re.compile(r"\*\*([^*]+)\*\*"), r"<strong>\1</strong>"),
-    (re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])"), r"<em>\1</em>"),
-    (re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])"), r"<em>\1</em>"),
-]
-
-
-def _inline(text: str) -> str:
-    out = html.escape(text, quote=False)
-    for pattern, repl in _INLINE:
-        out = pattern.sub(repl, out)
-    return out
-
-
 def markdown_to_html(text: str) -> str:
-    """A small Markdown subset (headings, paragraphs, lists, quotes, code, emphasis) as safe HTML."""
-    blocks: list[str] = []
-    para: list[str] = []
-    items: list[str] = []
-    list_tag = ""
+    """Markdown (CommonMark + tables) as HTML; raw HTML in the text is escaped, not passed on.
 
-    def flush() -> None:
-        nonlocal list_tag
-        if para:
-            blocks.append("<p>" + _inline(" ".join(para)) + "</p>")
-            para.clear()
-        if items:
-            blocks.append(f"<{list_tag}>" + "".join(items) + f"</{list_tag}>")
-            items.clear()
-            list_tag = ""
-
-    for raw in text.splitlines():
-        line = raw.rstrip()
-        heading = re.match(r"^(#{1,6})\s+(.*)$", line)
-        bullet = re.match(r"^\s*[-*+]\s+(.*)$", line)
-        number = re.match(r"^\s*\d+[.)]\s+(.*)$", line)
-        if not line.strip() or re.match(r"^\s*(-{3,}|\*{3,})\s*$", line):
-            flush()
-        elif heading:
-            flush()
-            level = min(len(heading.group(1)) + 1, 6)  # h1 is the page's own title
-            blocks.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
-        elif bullet or number:
-            tag = "ul" if bullet else "ol"
-            if para or (items and tag != list_tag):
-                flush()
-            list_tag = tag
-            items.append("<li>" + _inline((bullet or number).group(1)) + "</li>")  # type: ignore[union-attr]
-        elif line.startswith(">"):
-            flush()
-            blocks.append("<blockquote>" + _inline(line.lstrip("> ")) + "</blockquote>")
-        elif items and raw.startswith((" ", "\t")):
-            items[-1] = items[-1][: -len("</li>")] + " " + _inline(line.strip()) + "</li>"
-        else:
-            if items:
-                flush()
-            para.append(line.strip())
-    flush()
-    return "\n".join(blocks)
+    Headings move one level down: the page's own title is the only h1.
+    """
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    tokens = md.parse(text)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
+    return str(md.renderer.render(tokens, md.options, {}))
 
 
 def instructions_html(guideline: Path | None = None) -> str:

@@ -9,11 +9,12 @@ import os
 import random
 import sys
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from claimkit.errors import InputError
+from claimkit.errors import InputError, check_choice
 from claimkit.labels import LABELS, SKIP
 from claimkit.schema import SENTENCE_FIELDS
 
@@ -23,7 +24,9 @@ DEFAULT_PROJECT = "claimkit sentences"
 BATCH_SIZE = 500
 # Task data: everything `pull` needs to rebuild the sentence row without the original dataset.
 TASK_FIELDS = SENTENCE_FIELDS
-SELECT_CHOICES = ("uncertain", "random")
+Select = Literal["uncertain", "random"]
+# Annotation calls in flight at once (measured in benchmarks/bench_studio.py).
+ANNOTATION_WORKERS = 4
 
 
 @dataclass
@@ -188,7 +191,7 @@ def push(
     project: str = DEFAULT_PROJECT,
     *,
     predictions: str | os.PathLike[str] | None = None,
-    select: str | None = None,
+    select: Select | None = None,
     limit: int | None = None,
     seed: int = 0,
     with_labels: str | os.PathLike[str] | None = None,
@@ -196,14 +199,15 @@ def push(
     ground_truth: bool = False,
     to_file: str | os.PathLike[str] | None = None,
     batch_size: int = BATCH_SIZE,
+    annotation_workers: int = ANNOTATION_WORKERS,
     url: str | None = None,
     api_key: str | None = None,
     data_dir: str | os.PathLike[str] | None = None,
     progress: bool = True,
 ) -> PushResult:
     """Import the sentences of `dataset` that the project lacks (by sentence_id) as tasks."""
-    if select is not None and select not in SELECT_CHOICES:
-        raise InputError(f"--select {select!r}: use one of {list(SELECT_CHOICES)}")
+    if select is not None:
+        check_choice(select, Select, "--select")
     if limit is not None and limit < 1:
         raise InputError(f"--limit {limit}: must be at least 1")
     if batch_size < 1:
@@ -297,7 +301,14 @@ def push(
             )
     if labels:
         result.n_annotations_added = _annotate_existing(
-            studio, existing, labels, annotator or "", user_id, progress, ground_truth
+            studio,
+            existing,
+            labels,
+            annotator or "",
+            user_id,
+            progress,
+            ground_truth,
+            annotation_workers,
         )
     return result
 
@@ -399,8 +410,15 @@ def _annotate_existing(
     user_id: int,
     progress: bool,
     ground_truth: bool = False,
+    workers: int = ANNOTATION_WORKERS,
 ) -> int:
-    """Add the annotator's label to tasks already in the project, unless they annotated it already."""
+    """Add the annotator's label to tasks already in the project, unless they annotated it already.
+
+    Label Studio (Community, 1.23) has no bulk endpoint for annotations on existing tasks, and its
+    bulk routes (predictions -> annotations) credit the caller, not the annotator, and drop
+    `was_cancelled`; so one call per annotation, several in flight. A failed call stops the push
+    after the calls in flight end; a re-run skips what was added (it checks the annotators).
+    """
     from tqdm import tqdm
 
     todo = [
@@ -408,13 +426,8 @@ def _annotate_existing(
         for sid, label in labels.items()
         if sid in existing and user_id not in _annotator_ids(existing[sid])
     ]
-    for task_id, label in tqdm(
-        todo,
-        unit="annotation",
-        desc="annotate",
-        file=sys.stderr,
-        disable=None if progress else True,
-    ):
+
+    def add(task_id: int, label: str) -> None:
         studio.call(
             f"adding {annotator}'s annotation to task {task_id}",
             studio.ls.annotations.create,
@@ -424,6 +437,26 @@ def _annotate_existing(
             completed_by=user_id,
             ground_truth=ground_truth,
         )
+
+    with (
+        ThreadPoolExecutor(max_workers=max(1, workers)) as pool,
+        tqdm(
+            total=len(todo),
+            unit="annotation",
+            desc="annotate",
+            file=sys.stderr,
+            disable=None if progress else True,
+        ) as bar,
+    ):
+        futures = [pool.submit(add, task_id, label) for task_id, label in todo]
+        try:
+            for future in as_completed(futures):
+                future.result()
+                bar.update(1)
+        except BaseException:
+            for pending in futures:
+                pending.cancel()
+            raise
     return len(todo)
 
 

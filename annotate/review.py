@@ -16,10 +16,10 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from xml.sax.saxutils import quoteattr
 
-from claimkit.errors import DataError, InputError, StudioError
+from claimkit.errors import DataError, InputError, StudioError, check_choice
 from claimkit.labels import LABELS
 
 from . import interface
@@ -32,7 +32,7 @@ DEFAULT_TOP = 50
 # (best other label's probability - given label's probability) first. On the bundled data with
 # planted errors (100 flipped labels, five plantings) "confidence" put 0.56 of them in the top 200
 # and "margin" 0.45; with 40 flipped, 0.40 and 0.33 in the top 80 (tests/test_annotate_review.py).
-SCORES = ("confidence", "margin")
+Score = Literal["confidence", "margin"]
 # The pre-selected answer is the current label, credited to this "model" (one constant version,
 # so Label Studio keeps showing every batch's pre-selection).
 REVIEW_MODEL_VERSION = "current label"
@@ -66,15 +66,14 @@ def rank_suspects(
     labels: Sequence[str],
     probabilities: Sequence[Sequence[float]],
     classes: Sequence[str],
-    score: str = "confidence",
+    score: Score = "confidence",
 ) -> list[Suspect]:
     """All rows, most likely mislabelled first (pure).
 
     ``probabilities[i][k]`` is the out-of-fold probability of ``classes[k]`` for row ``i``. A
     given label the model never saw counts as probability 0. Ties keep row order.
     """
-    if score not in SCORES:
-        raise InputError(f"--score {score!r}: use one of {list(SCORES)}")
+    check_choice(score, Score, "--score")
     if len(labels) != len(probabilities):
         raise ValueError(f"{len(labels)} labels but {len(probabilities)} probability rows")
     if len(classes) < 2:
@@ -227,7 +226,7 @@ def review(
     project: str = DEFAULT_REVIEW_PROJECT,
     out: str | os.PathLike[str] = DEFAULT_RANKING,
     to_file: str | os.PathLike[str] | None = None,
-    score: str = "confidence",
+    score: Score = "confidence",
     folds: int = 5,
     seed: int = 0,
     n_jobs: int | None = None,
@@ -242,8 +241,7 @@ def review(
 
     if top < 1:
         raise InputError(f"--top {top}: must be at least 1")
-    if score not in SCORES:
-        raise InputError(f"--score {score!r}: use one of {list(SCORES)}")
+    check_choice(score, Score, "--score")
     if not Path(dataset).exists():
         raise InputError(
             f"{dataset}: no such labelled dataset; give a folder written by `claimkit annotate pull`"

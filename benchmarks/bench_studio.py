@@ -51,9 +51,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--data-dir", help="use the server running in this data dir")
+    parser.add_argument(
+        "--n-existing", type=int, default=1000, help="labels added onto existing tasks"
+    )
     args = parser.parse_args()
 
     from annotate import client, studio
+    from annotate import push as push_module
     from annotate.pull import pull
     from annotate.push import load_sentences, make_task, push
 
@@ -106,6 +110,26 @@ def main() -> int:
         assert pushed.n_imported == args.n and again.n_imported == 0
         assert pulled.counts["gold"] == args.n
 
+        # labels onto tasks that already exist: one call per annotation (no bulk route in
+        # Label Studio Community), sequential against several in flight
+        existing_rates = []
+        (work / "existing").mkdir()
+        small, small_labels = make_dataset(args.n_existing, work / "existing")
+        for workers in (1, push_module.ANNOTATION_WORKERS):
+            title = f"bench existing {workers} {stamp}"
+            push(small, title, data_dir=data_dir, progress=False)
+            t = time.perf_counter()
+            added = push(
+                small,
+                title,
+                with_labels=small_labels,
+                annotator=annotator,
+                data_dir=data_dir,
+                progress=False,
+                annotation_workers=workers,
+            )
+            existing_rates.append((workers, time.perf_counter() - t, added))
+
         n = args.n
         print(f"\nLabel Studio at {state.url}; server start {started:.1f} s; {n} tasks\n")
         print(f"| {'step':<46} | {'seconds':>8} | {'tasks/s':>8} | {'vs raw':>7} |")
@@ -118,6 +142,18 @@ def main() -> int:
             ("claimkit annotate pull (export+resolve+write)", our_pull, raw_pull),
         ):
             print(f"| {name:<46} | {secs:>8.2f} | {n / secs:>8.0f} | {secs / base:>6.2f}x |")
+        print(f"\nlabels onto {args.n_existing} existing tasks (one call per annotation):\n")
+        print(
+            f"| {'calls in flight':<16} | {'seconds':>8} | {'annotations/s':>13} | {'speed-up':>8} |"
+        )
+        print(f"|{'-' * 18}|{'-' * 10}|{'-' * 15}|{'-' * 10}|")
+        base_secs = existing_rates[0][1]
+        for workers, secs, added in existing_rates:
+            assert added.n_annotations_added == args.n_existing, added.summary()
+            print(
+                f"| {workers:<16} | {secs:>8.2f} | {args.n_existing / secs:>13.1f} |"
+                f" {base_secs / secs:>7.2f}x |"
+            )
     finally:
         if not args.data_dir:
             studio.stop(data_dir)

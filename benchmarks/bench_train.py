@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from train.data import LabelledData, load_labelled  # noqa: E402
-from train.search import DEFAULT_GRID, grid_search  # noqa: E402
+from train.grids import DEFAULT_GRID  # noqa: E402
+from train.search import grid_search  # noqa: E402
 
 
 def resample(data: LabelledData, n: int, seed: int = 0) -> LabelledData:

@@ -9,7 +9,14 @@ from collections.abc import Sequence
 
 from claimkit import __version__
 from claimkit.errors import ClaimkitError
-from claimkit.options import add_max_article_size, megabytes
+from claimkit.options import (
+    FORMATTER,
+    add_data_dir,
+    add_force,
+    add_max_article_size,
+    add_quiet,
+    call,
+)
 
 DESCRIPTION = """\
 claimkit: see how sure a news article is.
@@ -34,15 +41,7 @@ examples:
 def _ingest(args: argparse.Namespace) -> int:
     from claimkit.ingest import ingest
 
-    report = ingest(
-        args.paths,
-        args.out,
-        jsonl=args.jsonl,
-        progress=not args.quiet,
-        presplit=args.presplit,
-        force=args.force,
-        max_article_bytes=megabytes(args.max_article_size),
-    )
+    report = call(ingest, args)
     for problem in report.problems:
         print(f"claimkit: skipped {problem}", file=sys.stderr)
     print(report.summary())
@@ -57,7 +56,7 @@ def _add_ingest(subparsers: argparse._SubParsersAction) -> None:
         "drop web-page debris, split into sentences, and save a Hugging Face dataset folder.",
         epilog="example: claimkit ingest data/articles --out out/sentences --jsonl out/sentences.jsonl\n"
         "exit codes: 0 all read; 1 some files skipped (listed on stderr); 2 nothing usable",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=FORMATTER,
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="article files or folders")
     parser.add_argument(
@@ -66,10 +65,8 @@ def _add_ingest(subparsers: argparse._SubParsersAction) -> None:
         help="folder to write the dataset to (replaced atomically; a folder claimkit did not "
         "write, an input or a folder holding one is refused)",
     )
-    parser.add_argument(
-        "--force",
-        action="store_true",
-        help="replace an existing --out folder that claimkit did not write (never an input)",
+    add_force(
+        parser, "replace an existing --out folder that claimkit did not write (never an input)"
     )
     parser.add_argument("--jsonl", metavar="FILE", help="also write the sentences as JSON lines")
     parser.add_argument(
@@ -79,23 +76,14 @@ def _add_ingest(subparsers: argparse._SubParsersAction) -> None:
         "whole, no splitting and no debris rules",
     )
     add_max_article_size(parser)
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_quiet(parser)
     parser.set_defaults(func=_ingest)
 
 
 def _demo(args: argparse.Namespace) -> int:
     from claimkit.demo import run_demo
 
-    result = run_demo(
-        args.workdir,
-        data=args.data,
-        data_dir=args.data_dir,
-        port=args.port,
-        keep_server=args.keep_server,
-        limit=args.limit,
-        progress=not args.quiet,
-    )
-    print(result.summary())
+    print(call(run_demo, args).summary())
     return 0
 
 
@@ -110,11 +98,9 @@ def _add_demo(subparsers: argparse._SubParsersAction) -> None:
         "--workdir", default="out/demo", help="where the demo writes (default: out/demo)"
     )
     parser.add_argument("--data", default="data", help="the bundled data folder (default: data)")
-    parser.add_argument(
-        "--data-dir", help="Label Studio data folder (default: .claimkit/studio; reused if running)"
-    )
+    add_data_dir(parser)
     parser.add_argument("--port", type=int, default=None, help="port for the local Label Studio")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    add_quiet(parser, "progress bars")
     parser.add_argument(
         "--keep-server", action="store_true", help="leave the server running at the end"
     )
@@ -134,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="claimkit",
         description=DESCRIPTION,
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=FORMATTER,
     )
     parser.add_argument("--version", action="version", version=f"claimkit {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")

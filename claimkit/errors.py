@@ -14,6 +14,8 @@ Messages name the file/field/value and say what to do.
 
 from __future__ import annotations
 
+from typing import get_args
+
 
 class ClaimkitError(Exception):
     """Base class: an error the user can act on."""
@@ -33,3 +35,10 @@ class StudioError(ClaimkitError):
 
 class ModelError(ClaimkitError):
     """A model folder cannot be trusted or used (missing manifest, hash mismatch, ...)."""
+
+
+def check_choice(value: object, allowed: object, option: str) -> None:
+    """Refuse ``value`` unless it is one of the ``Literal`` type ``allowed`` (the one check per option)."""
+    choices = get_args(allowed)
+    if value not in choices:
+        raise InputError(f"{option} {value!r}: use one of {', '.join(map(str, choices))}")

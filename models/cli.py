@@ -6,7 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from claimkit.options import add_max_article_size, add_trust_pickle, megabytes
+from claimkit.options import FORMATTER, add_choice, add_max_article_size, add_trust_pickle, call
+from models.report import Format
 
 EPILOG = """\
 examples:
@@ -27,17 +28,7 @@ def _predict(args: argparse.Namespace) -> int:
     from models.report import predict_paths
 
     problems: list[Any] = []
-    predict_paths(
-        args.paths,
-        fmt=args.format,
-        out=args.out,
-        model=args.model,
-        n_jobs=args.n_jobs,
-        scheduler=args.scheduler,
-        max_article_bytes=megabytes(args.max_article_size),
-        trust_pickle=args.trust_pickle,
-        problems=problems,
-    )
+    call(predict_paths, args, problems=problems)
     for problem in problems:
         print(f"claimkit: skipped {problem}", file=sys.stderr)
     return 1 if problems else 0
@@ -53,15 +44,10 @@ def register(subparsers: Any) -> None:
         "summarise each article. Reads .txt, .html/.htm and .jsonl (id/title/text) files, "
         "folders of them, or '-' for one plain-text article on stdin.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=FORMATTER,
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="article files or folders, or -")
-    parser.add_argument(
-        "--format",
-        choices=("table", "json", "jsonl", "html"),
-        default="table",
-        help="output format (default: table)",
-    )
+    add_choice(parser, "--format", Format, "output format", default="table", dest="fmt")
     parser.add_argument(
         "--out", metavar="FILE", help="write here (atomically) instead of standard output"
     )

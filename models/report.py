@@ -30,15 +30,14 @@ from __future__ import annotations
 import contextlib
 import html
 import json
-import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from claimkit.datafiles import atomic_file, check_output
-from claimkit.errors import InputError
+from claimkit.errors import InputError, check_choice
 from claimkit.readers import DEFAULT_MAX_ARTICLE_BYTES
 
 if TYPE_CHECKING:
@@ -47,7 +46,7 @@ if TYPE_CHECKING:
 SCHEMA = "claimkit.predictions/1"
 SHOWN_CUES = 3  # cues emphasised per sentence in the table and HTML (JSON has them all)
 CUE_KIND_ORDER = ("hedge", "attribution", "evaluation", "obligation", "question")
-FORMATS = ("table", "json", "jsonl", "html")
+Format = Literal["table", "json", "jsonl", "html"]
 
 # Label colours: terminal (ANSI 256-colour foreground) and HTML (text tint, bar colour).
 _KNOWN = {
@@ -120,35 +119,59 @@ def _clean_terminal(text: str) -> str:
 
 
 def write_table(
-    results: Iterable[ArticleTags], out: IO[str], *, labels: Sequence[str], color: bool
+    results: Iterable[ArticleTags],
+    out: IO[str],
+    *,
+    labels: Sequence[str],
+    color: bool | None = None,
 ) -> None:
+    """One line per sentence: label, probability, the sentence with its cues; colour on a terminal.
+
+    ``color=None`` lets rich decide (a terminal, ``NO_COLOR``, ``FORCE_COLOR``).
+    """
+    # rich costs ~60 ms to import; only the table needs it, so `--help` and JSON do not pay
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(
+        file=out,
+        force_terminal=color,
+        no_color=None if color is None else not color,
+        color_system=None if color is False else ("256" if color else "auto"),
+        soft_wrap=True,  # one sentence, one line: the terminal wraps, not rich
+        highlight=False,
+        markup=False,
+        emoji=False,
+    )
+    plain = console.no_color or console.color_system is None
     styles = label_style(labels)
     width = max((len(x) for x in labels), default=10)
-
-    def paint(text: str, code: str) -> str:
-        return f"\x1b[{code}m{text}\x1b[0m" if color else text
-
     for n, article in enumerate(results):
         if n:
-            out.write("\n")
-        heading = _clean_terminal(article.title or article.article_id or "article")
-        source = _clean_terminal(article.source)
-        out.write(
-            paint(f"━━ {heading}", "1") + (f"  {paint(source, '2')}" if source else "") + "\n"
+            console.print()
+        line = Text()
+        line.append(
+            f"━━ {_clean_terminal(article.title or article.article_id or 'article')}", "bold"
         )
+        if article.source:
+            line.append(f"  {_clean_terminal(article.source)}", "dim")
+        console.print(line)
         for s in article.sentences:
-            fg = styles[s.label][0] if s.label in styles else 250
-            tag = paint(f"{s.label:<{width}}", f"38;5;{fg}")
-            prob = f"{s.probabilities.get(s.label, 0.0):.2f}"
-            pieces = []
+            colour = f"color({styles[s.label][0] if s.label in styles else 250})"
+            line = Text("  ")
+            line.append(f"{s.label:<{width}}", colour)
+            line.append(f" {s.probabilities.get(s.label, 0.0):.2f}", "dim")
+            line.append("  ")
             for piece, is_cue, _, _ in cue_segments(s):
                 piece = _clean_terminal(piece)
-                if is_cue:
-                    pieces.append(paint(piece, f"1;4;38;5;{fg}") if color else f"*{piece}*")
+                if not is_cue:
+                    line.append(piece)
+                elif plain:
+                    line.append(f"*{piece}*")
                 else:
-                    pieces.append(piece)
-            out.write(f"  {tag} {paint(prob, '2')}  {''.join(pieces)}\n")
-        out.write("  " + paint(summary_line(article), "2" if color else "0") + "\n")
+                    line.append(piece, f"bold underline {colour}")
+            console.print(line)
+        console.print(Text("  " + summary_line(article), "dim"))
         out.flush()
 
 
@@ -307,37 +330,22 @@ def _html_gap(out: IO[str], gap: str) -> None:
 
 
 # ------------------------------------------------------------------------------------ output
-def use_color(stream: IO[str]) -> bool:
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
-
-
 def render(
     results: Iterable[ArticleTags],
     out: IO[str],
-    fmt: str,
+    fmt: Format,
     *,
     tagger: Tagger,
     color: bool | None = None,
 ) -> None:
-    """Write ``results`` to ``out`` in ``fmt`` (one of :data:`FORMATS`)."""
+    """Write ``results`` to ``out`` in ``fmt`` (one of :data:`Format`)."""
+    check_choice(fmt, Format, "--format")
     model = model_info(tagger)
     if fmt == "table":
-        write_table(
-            results, out, labels=tagger.labels, color=use_color(out) if color is None else color
-        )
-    elif fmt == "json":
-        write_json(results, out, model=model)
-    elif fmt == "jsonl":
-        write_jsonl(results, out, model=model)
-    elif fmt == "html":
-        write_html(results, out, model=model)
+        write_table(results, out, labels=tagger.labels, color=color)
     else:
-        raise InputError(f"--format: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        writers = {"json": write_json, "jsonl": write_jsonl, "html": write_html}
+        writers[fmt](results, out, model=model)
 
 
 @contextlib.contextmanager
@@ -354,7 +362,7 @@ def atomic_output(path: str | Path | None) -> Iterator[IO[str]]:
 def predict_paths(
     paths: Sequence[str],
     *,
-    fmt: str = "table",
+    fmt: Format = "table",
     out: str | Path | None = None,
     model: str | Path | None = None,
     n_jobs: int | None = 1,
@@ -376,8 +384,7 @@ def predict_paths(
     from claimkit.readers import Problem, read_articles
     from models import load
 
-    if fmt not in FORMATS:
-        raise InputError(f"--format: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    check_choice(fmt, Format, "--format")
     if out is not None and str(out) != "-":
         check_output(out, inputs=paths, folder=False)
         if not Path(out).parent.is_dir():

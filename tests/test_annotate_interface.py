@@ -27,14 +27,16 @@ def test_label_config_is_xml_with_four_hotkeyed_choices():
     assert names == {"text", "context_before", "context_after"}
 
 
-def test_markdown_subset():
+def test_markdown_to_html():
     html = interface.markdown_to_html(
-        "# Title\n\nSome **bold** <b>text</b>\nwraps.\n\n- one\n- `two`\n\n1. first\n"
-    )
-    assert "<h2>Title</h2>" in html
-    assert "<p>Some <strong>bold</strong> &lt;b&gt;text&lt;/b&gt; wraps.</p>" in html
+        "# Title\n\nSome **bold** <b>text</b>\nwraps.\n\n- one\n- `two`\n\n1. first\n\n"
+        "| a | b |\n|---|---|\n| 1 | 2 |\n"
+    ).replace("\n", "")
+    assert "<h2>Title</h2>" in html  # the page's title is the only h1
+    assert "<p>Some <strong>bold</strong> &lt;b&gt;text&lt;/b&gt;wraps.</p>" in html  # no raw HTML
     assert "<ul><li>one</li><li><code>two</code></li></ul>" in html
     assert "<ol><li>first</li></ol>" in html
+    assert "<td>1</td><td>2</td>" in html
 
 
 def test_instructions_from_the_guideline():

@@ -13,7 +13,8 @@ from claimkit.errors import InputError, ModelError
 from models.artifact import load_model
 from train.artifacts import save_model
 from train.data import LabelledData, load_labelled
-from train.search import QUICK_GRID, SearchResult, grid_search
+from train.grids import QUICK_GRID
+from train.search import SearchResult, grid_search
 
 FIXTURE = Path(__file__).parent / "data" / "train_seed_sentences.jsonl"
 

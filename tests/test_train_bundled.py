@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from train.data import LabelledData, check_trainable, load_labelled
-from train.search import QUICK_GRID, SearchResult, grid_search
+from train.grids import QUICK_GRID
+from train.search import SearchResult, grid_search
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "data" / "labelled"

@@ -11,7 +11,8 @@ from claimkit.errors import DataError
 from train.artifacts import save_model
 from train.data import load_labelled
 from train.evaluate import evaluate
-from train.search import QUICK_GRID, grid_search
+from train.grids import QUICK_GRID
+from train.search import grid_search
 
 FIXTURE = Path(__file__).parent / "data" / "train_seed_sentences.jsonl"
 

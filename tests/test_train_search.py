@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from models.features import build_pipeline
 from train.baselines import majority_predict, rules_predict
 from train.data import LabelledData, load_labelled
-from train.search import QUICK_GRID, expand, grid_search, grouped_folds, macro_f1
+from train.grids import QUICK_GRID
+from train.search import expand, grid_search, grouped_folds, macro_f1
 
 FIXTURE = Path(__file__).parent / "data" / "train_seed_sentences.jsonl"
 

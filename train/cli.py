@@ -6,7 +6,18 @@ import argparse
 import json
 from typing import Any
 
-from claimkit.options import add_trust_pickle
+from claimkit.options import (
+    FORMATTER,
+    add_choice,
+    add_folds,
+    add_force,
+    add_quiet,
+    add_seed,
+    add_trust_pickle,
+    call,
+)
+from train.data import SplitChoice
+from train.grids import Grid
 
 TRAIN_EPILOG = """\
 examples:
@@ -47,44 +58,22 @@ def _add_columns(parser: argparse.ArgumentParser, group: bool) -> None:
 def _train(args: argparse.Namespace) -> int:
     from train.workflow import train_model
 
-    outcome = train_model(
-        args.data,
-        args.out,
-        text_column=args.text_column,
-        label_column=args.label_column,
-        group_column=args.group_column,
-        id_column=args.id_column,
-        folds=args.folds,
-        seed=args.seed,
-        grid=args.grid,
-        force=args.force,
-        name=args.name,
-        n_jobs=args.n_jobs,
-        progress=not args.quiet,
-        labels=args.labels.split(",") if args.labels else None,
-        report_on=args.report_on or (),
-    )
-    print(outcome.render())
+    print(call(train_model, args).render())
     return 0
 
 
 def _evaluate(args: argparse.Namespace) -> int:
     from train.evaluate import evaluate
 
-    result = evaluate(
-        args.model,
-        args.data,
-        text_column=args.text_column,
-        label_column=args.label_column,
-        id_column=args.id_column,
-        errors=args.errors,
-        split=args.split,
-        trust_pickle=args.trust_pickle,
-    )
+    result = call(evaluate, args)
     print(
         json.dumps(result.as_dict(), indent=2, ensure_ascii=False) if args.json else result.render()
     )
     return 0
+
+
+def _comma_list(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 def register(subparsers: Any) -> None:
@@ -96,25 +85,25 @@ def register(subparsers: Any) -> None:
         "majority-class and cue-lexicon baselines in the same folds, refit the best on all data, and "
         "write DIR with model.skops, manifest.json and MODEL_CARD.md.",
         epilog=TRAIN_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=FORMATTER,
     )
     train.add_argument("--data", required=True, metavar="PATH", help="labelled dataset")
     train.add_argument("--out", required=True, metavar="DIR", help="new model folder to write")
     _add_columns(train, group=True)
-    train.add_argument("--folds", type=int, default=5, help="CV folds (default: 5)")
-    train.add_argument(
-        "--seed", type=int, default=0, help="seed for the folds and the model (default: 0)"
-    )
-    train.add_argument(
+    add_folds(train)
+    add_seed(train, "the folds and the model")
+    add_choice(
+        train,
         "--grid",
-        choices=["default", "full", "quick"],
+        Grid,
+        "default: 24 candidates (C, word n-grams, min_df, sublinear_tf), then the best one "
+        "also with and without each optional feature set, to measure them; full: every feature "
+        "set both ways (about 4x slower); quick: 2 candidates",
         default="default",
-        help="default: 24 candidates (C, word n-grams, min_df, sublinear_tf), then the best one "
-        "also with char n-grams and without cue features, to measure them; full: 128 candidates, "
-        "every feature set both ways (about 4x slower); quick: 2 candidates",
     )
     train.add_argument(
         "--labels",
+        type=_comma_list,
         metavar="A,B,...",
         help="the label set the data must use (default: the guideline's four labels when the data "
         "uses any of them, else whatever labels the data holds); other labels are an error",
@@ -128,11 +117,11 @@ def register(subparsers: Any) -> None:
         "always reported",
     )
     train.add_argument("--name", help="model name in the manifest (default: the DIR name)")
-    train.add_argument("--force", action="store_true", help="replace DIR if it exists")
+    add_force(train, "replace DIR if it exists")
     train.add_argument(
         "--n-jobs", type=int, default=-1, help="parallel CV workers (default: all cores)"
     )
-    train.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_quiet(train)
     train.set_defaults(func=_train)
 
     ev = subparsers.add_parser(
@@ -141,7 +130,7 @@ def register(subparsers: Any) -> None:
         description="Metrics table (precision/recall/F1 per label, macro-F1, accuracy), confusion matrix "
         "and, with --errors N, the N most confident mistakes.",
         epilog=EVALUATE_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=FORMATTER,
     )
     ev.add_argument(
         "--model", required=True, metavar="DIR", help="model folder written by `claimkit train`"
@@ -151,12 +140,13 @@ def register(subparsers: Any) -> None:
     ev.add_argument(
         "--errors", type=int, default=0, metavar="N", help="list the N most confident mistakes"
     )
-    ev.add_argument(
+    add_choice(
+        ev,
         "--split",
-        choices=["test", "train", "all"],
+        SplitChoice,
+        "with a split column (`annotate pull --split`), score only that side; the held-out "
+        "numbers are --split test",
         default="all",
-        help="with a split column (`annotate pull --split`), score only that side; the held-out "
-        "numbers are --split test (default: all rows)",
     )
     add_trust_pickle(ev)
     ev.add_argument("--json", action="store_true", help="print the result as JSON")

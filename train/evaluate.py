@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from claimkit.datafiles import load_table
-from claimkit.errors import DataError
+from claimkit.errors import DataError, check_choice
 from claimkit.split import SPLIT_COLUMN
 from train.artifacts import confusion_table, per_label_table
 from train.data import (
@@ -102,6 +102,7 @@ def evaluate(
 
     from models.artifact import load_model
 
+    check_choice(split, SplitChoice, "--split")
     if split != "all" and SPLIT_COLUMN not in load_table(data).column_names:
         raise DataError(
             f"{data}: --split {split} needs a {SPLIT_COLUMN!r} column (pull with --split); "

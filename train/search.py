@@ -28,32 +28,8 @@ from sklearn.pipeline import Pipeline
 from models.features import build_pipeline, normalise_params
 from train.baselines import majority_predict, rules_applicable, rules_predict
 from train.data import LabelledData
+from train.grids import DEFAULT_GRID
 
-# The grid searched by default. The optional feature sets are fixed to what grouped CV on the
-# training split chose (character n-grams, cue-lexicon and speech-structure features all on);
-# every run measures each of them the other way round too (the ablation in the model card).
-DEFAULT_GRID: dict[str, list[Any]] = {
-    "C": [1.0, 3.0, 10.0],
-    "word_ngram_range": [(1, 1), (1, 2)],
-    "min_df": [1, 2],
-    "sublinear_tf": [True, False],
-    "chars": [True],
-    "cues": [True],
-    "structure": [True],
-}
-# Everything DEFAULT_GRID is chosen from, feature sets on and off: for the ablation.
-FULL_GRID: dict[str, list[Any]] = {
-    "C": [0.3, 1.0, 3.0, 10.0],
-    "word_ngram_range": [(1, 1), (1, 2)],
-    "min_df": [1, 2],
-    "sublinear_tf": [True, False],
-    "chars": [False, True],
-    "cues": [False, True],
-    "structure": [False, True],
-}
-# Two candidates, for tests and tiny datasets.
-QUICK_GRID: dict[str, list[Any]] = {"C": [1.0, 10.0], "word_ngram_range": [(1, 2)], "cues": [True]}
-GRIDS = {"default": DEFAULT_GRID, "full": FULL_GRID, "quick": QUICK_GRID}
 # Optional feature sets: each is measured both ways on the best candidate (the ablation).
 FEATURE_SETS = ("chars", "cues", "structure")
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from claimkit.errors import InputError
+from claimkit.errors import InputError, check_choice
 from train.artifacts import ablation_lines, check_out, save_model, scores_table
 from train.data import (
     DEFAULT_GROUP_COLUMN,
@@ -20,8 +20,9 @@ from train.data import (
     load_labelled,
     load_test_split,
 )
+from train.grids import GRIDS, Grid
 from train.heldout import held_out_scores
-from train.search import GRIDS, SearchResult, grid_search
+from train.search import SearchResult, grid_search
 
 
 @dataclass
@@ -70,22 +71,22 @@ def train_model(
     id_column: str | None = DEFAULT_ID_COLUMN,
     folds: int = 5,
     seed: int = 0,
-    grid: str = "default",
+    grid: Grid = "default",
     force: bool = False,
     name: str | None = None,
     n_jobs: int = -1,
     progress: bool = True,
     labels: Sequence[str] | None = None,
-    report_on: Sequence[str | Path] = (),
+    report_on: Sequence[str | Path] | None = None,
 ) -> TrainOutcome:
     """Train with a grouped-CV grid search and write the model folder ``out``.
 
     Rows of the test split (``split`` column) never reach the search or the final fit; the
     fixed model is scored on them once, for the model card, as on every ``report_on`` set.
     """
-    if grid not in GRIDS:
-        raise InputError(f"--grid {grid!r} is not one of {', '.join(GRIDS)}")
+    check_choice(grid, Grid, "--grid")
     # Refuse an existing folder before minutes of training, and again when writing.
+    report_on = list(report_on or ())
     check_out(out, force, [data, *report_on])
     labelled = load_labelled(
         data,
