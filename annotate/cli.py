@@ -8,6 +8,7 @@ from typing import Any
 from claimkit.options import (
     FORMATTER,
     add_choice,
+    add_command,
     add_connection,
     add_data_dir,
     add_folds,
@@ -63,6 +64,11 @@ def _dd(args: argparse.Namespace) -> str:
 
 # -- annotate --------------------------------------------------------------------------------------
 def _push(args: argparse.Namespace) -> int:
+    """Create/find the project and import the sentences it lacks.
+
+    Create (or find by title) the labelling project and import the sentences of DATASET that are
+    not in it yet (by sentence_id), in batches. Safe to re-run, also after an interrupt.
+    """
     from annotate.push import push
 
     print(call(push, args).summary())
@@ -70,6 +76,13 @@ def _push(args: argparse.Namespace) -> int:
 
 
 def _pull(args: argparse.Namespace) -> int:
+    """Export the annotations and write the labelled dataset.
+
+    Export every annotation (or read a Label Studio JSON export with --from-file), resolve one
+    gold label per sentence, measure agreement, and write OUT atomically: dataset/,
+    sentences.jsonl, annotations.jsonl, review.jsonl, agreement.json, provenance.json,
+    export.json.
+    """
     from annotate.pull import pull
 
     print(call(pull, args).summary())
@@ -77,6 +90,14 @@ def _pull(args: argparse.Namespace) -> int:
 
 
 def _review(args: argparse.Namespace) -> int:
+    """Find likely label errors and push them to Label Studio for review.
+
+    Score every labelled sentence with out-of-fold probabilities (cross-validation grouped by
+    article, fixed seed), rank the sentences whose given label the model doubts most, write the
+    whole ranking, and push the top N to a review project that shows the current label and the
+    model's suggestion (the current label pre-selected). Safe to re-run: sentences already in
+    the project are not added again. `annotate pull --project TITLE` takes the answers.
+    """
     from annotate.review import review
 
     print(call(review, args).summary())
@@ -84,6 +105,11 @@ def _review(args: argparse.Namespace) -> int:
 
 
 def _card(args: argparse.Namespace) -> int:
+    """Write DATA_CARD.md for a pulled dataset from a template.
+
+    Fill a Markdown template's {placeholders} (counts, label table, agreement, per-article
+    table, ...) from the files `annotate pull` wrote, and save DATA_CARD.md there.
+    """
     from annotate.datacard import write_card
 
     print(f"written: {call(write_card, args)}")
@@ -128,17 +154,15 @@ def register(subparsers: Any) -> None:
     )
     sub = annotate_p.add_subparsers(dest="annotate_command", metavar="ACTION", required=True)
 
-    push_p = sub.add_parser(
+    push_p = add_command(
+        sub,
         "push",
-        help="create/find the project and import the sentences it lacks",
-        description="Create (or find by title) the labelling project and import the sentences of DATASET "
-        "that are not in it yet (by sentence_id), in batches. Safe to re-run, also after an interrupt.",
+        _push,
         epilog="examples:\n"
         "  claimkit annotate push out/sentences\n"
         "  claimkit annotate push out/sentences --predictions models/default --select uncertain --limit 50\n"
         "  claimkit annotate push out/sentences --with-labels old.jsonl --annotator ann@example.com\n"
         "  claimkit annotate push out/sentences --to-file tasks.json",
-        formatter_class=FORMATTER,
     )
     push_p.add_argument("dataset", help="sentence dataset written by `claimkit ingest`")
     push_p.add_argument(
@@ -179,16 +203,8 @@ def register(subparsers: Any) -> None:
     )
     add_quiet(push_p)
     add_connection(push_p)
-    push_p.set_defaults(func=_push)
 
-    pull_p = sub.add_parser(
-        "pull",
-        help="export the annotations and write the labelled dataset",
-        description="Export every annotation (or read a Label Studio JSON export with --from-file), resolve "
-        "one gold label per sentence, measure agreement, and write OUT atomically: dataset/, "
-        "sentences.jsonl, annotations.jsonl, review.jsonl, agreement.json, provenance.json, export.json.",
-        formatter_class=FORMATTER,
-    )
+    pull_p = add_command(sub, "pull", _pull)
     pull_p.add_argument(
         "--project", default=DEFAULT_PROJECT, help=f"project title (default: {DEFAULT_PROJECT!r})"
     )
@@ -211,40 +227,31 @@ def register(subparsers: Any) -> None:
         help="a Label Studio JSON export instead of the server",
     )
     add_connection(pull_p)
-    pull_p.set_defaults(func=_pull)
 
     _register_review(sub)
 
-    card_p = sub.add_parser(
+    card_p = add_command(
+        sub,
         "card",
-        help="write DATA_CARD.md for a pulled dataset from a template",
-        description="Fill a Markdown template's {placeholders} (counts, label table, agreement, "
-        "per-article table, ...) from the files `annotate pull` wrote, and save DATA_CARD.md there.",
+        _card,
         epilog="example:\n  claimkit annotate card data/labelled --template data/labels/DATA_CARD.template.md",
-        formatter_class=FORMATTER,
     )
     card_p.add_argument("folder", help="a folder written by `claimkit annotate pull`")
     card_p.add_argument("--template", required=True, help="Markdown template with {placeholders}")
-    card_p.set_defaults(func=_card)
 
 
 def _register_review(sub: Any) -> None:
     """`annotate review`: rank likely label errors and push the top N as a review batch."""
     from annotate.review import DEFAULT_RANKING, DEFAULT_REVIEW_PROJECT, DEFAULT_TOP, Score
 
-    review_p = sub.add_parser(
+    review_p = add_command(
+        sub,
         "review",
-        help="find likely label errors and push them to Label Studio for review",
-        description="Score every labelled sentence with out-of-fold probabilities (cross-validation "
-        "grouped by article, fixed seed), rank the sentences whose given label the model doubts most, "
-        "write the whole ranking, and push the top N to a review project that shows the current label "
-        "and the model's suggestion (the current label pre-selected). Safe to re-run: sentences "
-        "already in the project are not added again. `annotate pull --project TITLE` takes the answers.",
+        _review,
         epilog="examples:\n"
         "  claimkit annotate review data/labelled --top 50\n"
         "  claimkit annotate pull --project 'claimkit review' --out out/reviewed\n"
         "  claimkit annotate review data/labelled --to-file review-tasks.json",
-        formatter_class=FORMATTER,
     )
     review_p.add_argument("dataset", help="labelled dataset written by `claimkit annotate pull`")
     review_p.add_argument(
@@ -281,4 +288,3 @@ def _register_review(sub: Any) -> None:
     add_seed(review_p, "the folds")
     add_quiet(review_p, "progress output")
     add_connection(review_p)
-    review_p.set_defaults(func=_review)

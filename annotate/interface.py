@@ -19,16 +19,8 @@ GUIDELINE = Path(__file__).with_name("guideline.md")
 DATA_FIELDS = ("text", "context_before", "context_after")
 
 _DIM = "color: #8a8a8a; font-size: 0.92em; font-style: italic;"
-
-
-def label_config(labels: Sequence[str] = LABELS) -> str:
-    """Sentence in the middle, its neighbours dimmed above/below, one single-choice label with hotkeys."""
-    choices = "\n".join(
-        f"    <Choice value={quoteattr(label)} hotkey={quoteattr(str(i))}/>"
-        for i, label in enumerate(labels, start=1)
-    )
-    return f"""<View>
-  <View style="{_DIM}">
+# The sentence highlighted between its dimmed neighbours (labelling and review interfaces).
+SENTENCE_IN_CONTEXT = f"""  <View style="{_DIM}">
     <Text name="context_before" value="$context_before"/>
   </View>
   <View style="padding: 0.4em 0.6em; margin: 0.3em 0; border-left: 4px solid #4a7bd0; font-size: 1.1em;">
@@ -36,13 +28,28 @@ def label_config(labels: Sequence[str] = LABELS) -> str:
   </View>
   <View style="{_DIM}">
     <Text name="context_after" value="$context_after"/>
-  </View>
+  </View>"""
+
+
+def label_config(labels: Sequence[str] = LABELS) -> str:
+    """Sentence in the middle, its neighbours dimmed above/below, one single-choice label with hotkeys."""
+    return f"""<View>
+{SENTENCE_IN_CONTEXT}
   <Header value="Label the highlighted sentence" size="5"/>
-  <Choices name="{FROM_NAME}" toName="{TO_NAME}" choice="single" showInline="true" required="true">
-{choices}
-  </Choices>
+{label_choices(labels)}
 </View>
 """
+
+
+def label_choices(labels: Sequence[str] = LABELS) -> str:
+    """The single-choice label control, hotkeys 1..n (`pull` reads its answers by FROM_NAME)."""
+    choices = "\n".join(
+        f"    <Choice value={quoteattr(label)} hotkey={quoteattr(str(i))}/>"
+        for i, label in enumerate(labels, start=1)
+    )
+    return f"""  <Choices name="{FROM_NAME}" toName="{TO_NAME}" choice="single" showInline="true" required="true">
+{choices}
+  </Choices>"""
 
 
 def choice_result(label: str) -> list[dict[str, Any]]:

@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-from xml.sax.saxutils import quoteattr
 
 from claimkit.errors import DataError, InputError, StudioError, check_choice
 from claimkit.labels import LABELS
@@ -93,21 +92,8 @@ def rank_suspects(
 def review_label_config(labels: Sequence[str] = LABELS) -> str:
     """The review interface: the sentence in context, its current label and the model's suggestion,
     and the same single-choice control as the labelling project (so `pull` reads it the same way)."""
-    choices = "\n".join(
-        f"    <Choice value={quoteattr(label)} hotkey={quoteattr(str(i))}/>"
-        for i, label in enumerate(labels, start=1)
-    )
-    dim = "color: #8a8a8a; font-size: 0.92em; font-style: italic;"
     return f"""<View>
-  <View style="{dim}">
-    <Text name="context_before" value="$context_before"/>
-  </View>
-  <View style="padding: 0.4em 0.6em; margin: 0.3em 0; border-left: 4px solid #4a7bd0; font-size: 1.1em;">
-    <Text name="{interface.TO_NAME}" value="$text"/>
-  </View>
-  <View style="{dim}">
-    <Text name="context_after" value="$context_after"/>
-  </View>
+{interface.SENTENCE_IN_CONTEXT}
   <View style="display: flex; gap: 2em; margin: 0.6em 0; padding: 0.4em 0.6em; background: #f6f6f6;">
     <View>
       <Header value="Current label" size="6"/>
@@ -119,9 +105,7 @@ def review_label_config(labels: Sequence[str] = LABELS) -> str:
     </View>
   </View>
   <Header value="Which label is right? The current one is pre-selected: keep it or change it." size="5"/>
-  <Choices name="{interface.FROM_NAME}" toName="{interface.TO_NAME}" choice="single" showInline="true" required="true">
-{choices}
-  </Choices>
+{interface.label_choices(labels)}
 </View>
 """
 

@@ -11,6 +11,7 @@ from claimkit import __version__
 from claimkit.errors import ClaimkitError
 from claimkit.options import (
     FORMATTER,
+    add_command,
     add_data_dir,
     add_force,
     add_max_article_size,
@@ -39,6 +40,11 @@ examples:
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    """Turn articles into a sentence dataset.
+
+    Read articles (.txt, .html/.htm, .jsonl with id/title/text/url, or folders of them), drop
+    web-page debris, split into sentences, and save a Hugging Face dataset folder.
+    """
     from claimkit.ingest import ingest
 
     report = call(ingest, args)
@@ -49,14 +55,12 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _add_ingest(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "ingest",
-        help="turn articles into a sentence dataset",
-        description="Read articles (.txt, .html/.htm, .jsonl with id/title/text/url, or folders of them), "
-        "drop web-page debris, split into sentences, and save a Hugging Face dataset folder.",
+        _ingest,
         epilog="example: claimkit ingest data/articles --out out/sentences --jsonl out/sentences.jsonl\n"
         "exit codes: 0 all read; 1 some files skipped (listed on stderr); 2 nothing usable",
-        formatter_class=FORMATTER,
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="article files or folders")
     parser.add_argument(
@@ -77,10 +81,14 @@ def _add_ingest(subparsers: argparse._SubParsersAction) -> None:
     )
     add_max_article_size(parser)
     add_quiet(parser)
-    parser.set_defaults(func=_ingest)
 
 
 def _demo(args: argparse.Namespace) -> int:
+    """Run the whole loop on the bundled data.
+
+    Start a local Label Studio, ingest data/articles, push with pre-annotations, load the
+    maintainers' labels, pull, train, evaluate, tag an unseen article and write an HTML report.
+    """
     from claimkit.demo import run_demo
 
     print(call(run_demo, args).summary())
@@ -88,12 +96,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _add_demo(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "demo",
-        help="run the whole loop on the bundled data",
-        description="Start a local Label Studio, ingest data/articles, push with pre-annotations, load the "
-        "maintainers' labels, pull, train, evaluate, tag an unseen article and write an HTML report.",
-    )
+    parser = add_command(subparsers, "demo", _demo)
     parser.add_argument(
         "--workdir", default="out/demo", help="where the demo writes (default: out/demo)"
     )
@@ -107,7 +110,6 @@ def _add_demo(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--limit", type=int, default=None, help="use only the first N articles (quick runs)"
     )
-    parser.set_defaults(func=_demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

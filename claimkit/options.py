@@ -111,3 +111,19 @@ def add_trust_pickle(parser: argparse.ArgumentParser) -> None:
         help="also load an old model.joblib (a pickle, which can run code when loaded); only for "
         "model folders you trust",
     )
+
+
+def add_command(
+    subparsers: Any, name: str, func: Callable[[argparse.Namespace], int], epilog: str | None = None
+) -> argparse.ArgumentParser:
+    """A subcommand running ``func``; its docstring is the help (first line) and description."""
+    summary, _, description = inspect.cleandoc(func.__doc__ or name).partition("\n\n")
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name,
+        help=summary.rstrip("."),
+        description=description or summary,
+        epilog=epilog,
+        formatter_class=FORMATTER,
+    )
+    parser.set_defaults(func=func)
+    return parser

@@ -6,7 +6,13 @@ import argparse
 import sys
 from typing import Any
 
-from claimkit.options import FORMATTER, add_choice, add_max_article_size, add_trust_pickle, call
+from claimkit.options import (
+    add_choice,
+    add_command,
+    add_max_article_size,
+    add_trust_pickle,
+    call,
+)
 from models.report import Format
 
 EPILOG = """\
@@ -25,6 +31,13 @@ model.joblib (pickle) loads only with --trust-pickle.
 
 
 def _predict(args: argparse.Namespace) -> int:
+    """Tag hedging in articles (table, json, jsonl or an HTML report).
+
+    Split articles into sentences, label each one with the model (opinion, speculative,
+    attributed, confirmed), mark the cue words that drove the label, and summarise each article.
+    Reads .txt, .html/.htm and .jsonl (id/title/text) files, folders of them, or '-' for one
+    plain-text article on stdin.
+    """
     from models.report import predict_paths
 
     problems: list[Any] = []
@@ -36,16 +49,7 @@ def _predict(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add the ``predict`` command."""
-    parser = subparsers.add_parser(
-        "predict",
-        help="tag hedging in articles (table, json, jsonl or an HTML report)",
-        description="Split articles into sentences, label each one with the model (opinion, "
-        "speculative, attributed, confirmed), mark the cue words that drove the label, and "
-        "summarise each article. Reads .txt, .html/.htm and .jsonl (id/title/text) files, "
-        "folders of them, or '-' for one plain-text article on stdin.",
-        epilog=EPILOG,
-        formatter_class=FORMATTER,
-    )
+    parser = add_command(subparsers, "predict", _predict, epilog=EPILOG)
     parser.add_argument("paths", nargs="+", metavar="PATH", help="article files or folders, or -")
     add_choice(parser, "--format", Format, "output format", default="table", dest="fmt")
     parser.add_argument(
@@ -70,4 +74,3 @@ def register(subparsers: Any) -> None:
     )
     add_max_article_size(parser)
     add_trust_pickle(parser)
-    parser.set_defaults(func=_predict)

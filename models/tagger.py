@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -205,57 +205,48 @@ class Tagger:
         X, located = self._attribution.transform(texts)
         proba = self._clf.predict_proba(X)
         predicted = proba.argmax(axis=1)
-        if not cues:
-            labels, hedged, new = self.labels, self._hedged, tuple.__new__
-            return [
-                new(
-                    SentencePrediction,
-                    (
-                        text,
-                        off,
-                        off + len(text),
-                        labels[k],
-                        dict(zip(labels, p, strict=True)),
-                        hedged[k],
-                        (),
-                    ),
-                )
-                for text, off, k, p in zip(
-                    texts, offsets, predicted.tolist(), proba.tolist(), strict=True
-                )
-            ]
-        indptr, feats, weights = self._attribution.top_contributions(X, predicted)
-        labels, hedged, cues_of = self.labels, self._hedged, self._attribution.stance_cues
-        # a confirmed sentence has no stance to show; labels of another scheme always show cues
-        shown = [label != "confirmed" or self.confirmed_cues for label in labels]
+        labels, hedged = self.labels, self._hedged
         new = tuple.__new__  # skips the NamedTuple's Python-level __new__ for 1000s of rows
-        # Per sentence, each member's feature locations (None: computed on demand).
-        per_sentence = zip(
-            *[loc if loc is not None else [None] * len(texts) for loc in located], strict=True
-        )
-        out = []
-        for i, (text, off, k, p, loc) in enumerate(
-            zip(texts, offsets, predicted.tolist(), proba.tolist(), per_sentence, strict=True)
-        ):
-            a, b = indptr[i], indptr[i + 1]
-            found = cues_of(text, feats[a:b], weights[a:b], loc) if shown[k] else ()
-            if off:
-                found = tuple([c.shifted(off) for c in found])
-            out.append(
-                new(
-                    SentencePrediction,
-                    (
-                        text,
-                        off,
-                        off + len(text),
-                        labels[k],
-                        dict(zip(labels, p, strict=True)),
-                        hedged[k],
-                        found,
-                    ),
-                )
+        found_in = self._cue_finder(texts, X, predicted, located) if cues else None
+        return [
+            new(
+                SentencePrediction,
+                (
+                    text,
+                    off,
+                    off + len(text),
+                    labels[k],
+                    dict(zip(labels, p, strict=True)),
+                    hedged[k],
+                    found_in(i, text, k, off) if found_in is not None else (),
+                ),
             )
-        return out
+            for i, (text, off, k, p) in enumerate(
+                zip(texts, offsets, predicted.tolist(), proba.tolist(), strict=True)
+            )
+        ]
+
+    def _cue_finder(
+        self, texts: list[str], X: Any, predicted: Any, located: Sequence[Any]
+    ) -> Callable[[int, str, int, int], tuple[Cue, ...]]:
+        """Cues of sentence i (label index k, article offset off) from the batch's contributions."""
+        indptr, feats, weights = self._attribution.top_contributions(X, predicted)
+        cues_of = self._attribution.stance_cues
+        # a confirmed sentence has no stance to show; labels of another scheme always show cues
+        shown = [label != "confirmed" or self.confirmed_cues for label in self.labels]
+        # Per sentence, each member's feature locations (None: computed on demand).
+        per_sentence = list(
+            zip(*[loc if loc is not None else [None] * len(texts) for loc in located], strict=True)
+        )
+
+        def found(i: int, text: str, k: int, off: int) -> tuple[Cue, ...]:
+            if not shown[k]:
+                return ()
+            a, b = indptr[i], indptr[i + 1]
+            cues = cues_of(text, feats[a:b], weights[a:b], per_sentence[i])
+            return tuple([c.shifted(off) for c in cues]) if off else cues
+
+        return found
 
     # --------------------------------------------------------------------- articles
     def tag(self, text: str, *, clean: bool = True) -> ArticleTags:

@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 from claimkit.options import (
-    FORMATTER,
     add_choice,
+    add_command,
     add_folds,
     add_force,
     add_quiet,
@@ -56,6 +56,12 @@ def _add_columns(parser: argparse.ArgumentParser, group: bool) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
+    """Train a TF-IDF + logistic regression model with grouped CV.
+
+    Search a small grid by macro-F1 in cross-validation grouped by article, score the majority-
+    class and cue-lexicon baselines in the same folds, refit the best on all data, and write DIR
+    with model.skops, manifest.json and MODEL_CARD.md.
+    """
     from train.workflow import train_model
 
     print(call(train_model, args).render())
@@ -63,6 +69,11 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    """Score a model folder on a labelled set.
+
+    Metrics table (precision/recall/F1 per label, macro-F1, accuracy), confusion matrix and,
+    with --errors N, the N most confident mistakes.
+    """
     from train.evaluate import evaluate
 
     result = call(evaluate, args)
@@ -78,15 +89,7 @@ def _comma_list(value: str) -> list[str]:
 
 def register(subparsers: Any) -> None:
     """Add `train` and `evaluate` to the `claimkit` command."""
-    train = subparsers.add_parser(
-        "train",
-        help="train a TF-IDF + logistic regression model with grouped CV",
-        description="Search a small grid by macro-F1 in cross-validation grouped by article, score the "
-        "majority-class and cue-lexicon baselines in the same folds, refit the best on all data, and "
-        "write DIR with model.skops, manifest.json and MODEL_CARD.md.",
-        epilog=TRAIN_EPILOG,
-        formatter_class=FORMATTER,
-    )
+    train = add_command(subparsers, "train", _train, epilog=TRAIN_EPILOG)
     train.add_argument("--data", required=True, metavar="PATH", help="labelled dataset")
     train.add_argument("--out", required=True, metavar="DIR", help="new model folder to write")
     _add_columns(train, group=True)
@@ -122,16 +125,8 @@ def register(subparsers: Any) -> None:
         "--n-jobs", type=int, default=-1, help="parallel CV workers (default: all cores)"
     )
     add_quiet(train)
-    train.set_defaults(func=_train)
 
-    ev = subparsers.add_parser(
-        "evaluate",
-        help="score a model folder on a labelled set",
-        description="Metrics table (precision/recall/F1 per label, macro-F1, accuracy), confusion matrix "
-        "and, with --errors N, the N most confident mistakes.",
-        epilog=EVALUATE_EPILOG,
-        formatter_class=FORMATTER,
-    )
+    ev = add_command(subparsers, "evaluate", _evaluate, epilog=EVALUATE_EPILOG)
     ev.add_argument(
         "--model", required=True, metavar="DIR", help="model folder written by `claimkit train`"
     )
@@ -150,4 +145,3 @@ def register(subparsers: Any) -> None:
     )
     add_trust_pickle(ev)
     ev.add_argument("--json", action="store_true", help="print the result as JSON")
-    ev.set_defaults(func=_evaluate)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
-from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+from sklearn.metrics import confusion_matrix, f1_score
 from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
 
@@ -29,6 +29,7 @@ from models.features import build_pipeline, normalise_params
 from train.baselines import majority_predict, rules_applicable, rules_predict
 from train.data import LabelledData
 from train.grids import DEFAULT_GRID
+from train.heldout import per_label_scores
 
 # Optional feature sets: each is measured both ways on the best candidate (the ablation).
 FEATURE_SETS = ("chars", "cues", "structure")
@@ -89,18 +90,7 @@ class SearchResult:
     def per_label(self, scored: Scored | None = None) -> dict[str, dict[str, float]]:
         """Precision/recall/F1/support per label from the pooled out-of-fold predictions."""
         scored = scored or self.best
-        p, r, f, s = precision_recall_fscore_support(
-            self.y_true, scored.predictions, labels=self.labels, zero_division=0
-        )
-        return {
-            label: {
-                "precision": float(p[i]),
-                "recall": float(r[i]),
-                "f1": float(f[i]),
-                "support": int(s[i]),
-            }
-            for i, label in enumerate(self.labels)
-        }
+        return per_label_scores(self.y_true, scored.predictions, self.labels)
 
     def confusion(self, scored: Scored | None = None) -> list[list[int]]:
         scored = scored or self.best
