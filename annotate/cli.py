@@ -1,4 +1,5 @@
-"""`claimkit studio start|stop|status` and `claimkit annotate push|pull|review|card`."""
+"""`claimkit studio start|stop|status` and `claimkit annotate push|pull|review|card`. Handlers
+import their library lazily (why: `claimkit.options`)."""
 
 from __future__ import annotations
 
@@ -226,6 +227,7 @@ def register(subparsers: Any) -> None:
         metavar="EXPORT_JSON",
         help="a Label Studio JSON export instead of the server",
     )
+    add_quiet(pull_p)
     add_connection(pull_p)
 
     _register_review(sub)

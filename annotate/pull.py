@@ -7,12 +7,16 @@ import datetime as dt
 import hashlib
 import json
 import os
+import sys
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
+from claimkit import __version__
 from claimkit.datafiles import atomic_dir, check_output
 from claimkit.errors import DataError, InputError
 from claimkit.labels import LABELS
@@ -94,6 +98,23 @@ def _sentence_row(data: Mapping[str, Any], task_id: Any) -> dict[str, Any]:
     return row
 
 
+def _min_annotations(row: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A JSON_MIN row's annotation in the full export's shape (JSON_MIN leaves cancelled ones out)."""
+    if row.get("annotation_id") is None and row.get("annotator") is None:
+        return []  # a task with no annotation
+    label = row.get(interface.FROM_NAME)
+    return [
+        {
+            "id": row.get("annotation_id"),
+            "completed_by": row.get("annotator"),
+            "result": interface.choice_result(str(label)) if label else [],
+            "created_at": row.get("created_at"),
+            "updated_at": row.get("updated_at"),
+            "lead_time": row.get("lead_time"),
+        }
+    ]
+
+
 def parse_export(
     tasks: Any, users: Mapping[int, str] | None = None, source: str = "export"
 ) -> Parsed:
@@ -108,45 +129,22 @@ def parse_export(
     for n, task in enumerate(tasks):
         if not isinstance(task, dict):
             raise InputError(f"{source}: item {n} is not a task object")
-        if is_full:
-            data = task.get("data") or {}
-            row = _sentence_row(data, task.get("id"))
-            sentences.setdefault(row["sentence_id"], row)
-            tasks_of.setdefault(row["sentence_id"], set()).add(task.get("id", n))
-            for ann in task.get("annotations") or []:
-                annotations.append(
-                    Annotation(
-                        sentence_id=row["sentence_id"],
-                        task_id=task.get("id"),
-                        annotation_id=ann.get("id"),
-                        annotator=_annotator(ann.get("completed_by"), users),
-                        label=_label_of(ann.get("result")),
-                        cancelled=bool(ann.get("was_cancelled")),
-                        ground_truth=bool(ann.get("ground_truth")),
-                        created_at=str(ann.get("created_at") or ""),
-                        updated_at=str(ann.get("updated_at") or ann.get("created_at") or ""),
-                        lead_time=ann.get("lead_time"),
-                    )
-                )
-        else:  # JSON_MIN: data flattened, the choice under the control's name; cancelled rows absent
-            row = _sentence_row(task, task.get("id"))
-            sentences.setdefault(row["sentence_id"], row)
-            tasks_of.setdefault(row["sentence_id"], set()).add(task.get("id", n))
-            if task.get("annotation_id") is None and task.get("annotator") is None:
-                continue  # a task with no annotation
-            label = task.get(interface.FROM_NAME)
+        row = _sentence_row((task.get("data") or {}) if is_full else task, task.get("id"))
+        sentences.setdefault(row["sentence_id"], row)
+        tasks_of.setdefault(row["sentence_id"], set()).add(task.get("id", n))
+        for ann in task.get("annotations") or [] if is_full else _min_annotations(task):
             annotations.append(
                 Annotation(
                     sentence_id=row["sentence_id"],
                     task_id=task.get("id"),
-                    annotation_id=task.get("annotation_id"),
-                    annotator=_annotator(task.get("annotator"), users),
-                    label=str(label) if label else None,
-                    cancelled=False,
-                    ground_truth=False,
-                    created_at=str(task.get("created_at") or ""),
-                    updated_at=str(task.get("updated_at") or task.get("created_at") or ""),
-                    lead_time=task.get("lead_time"),
+                    annotation_id=ann.get("id"),
+                    annotator=_annotator(ann.get("completed_by"), users),
+                    label=_label_of(ann.get("result")),
+                    cancelled=bool(ann.get("was_cancelled")),
+                    ground_truth=bool(ann.get("ground_truth")),
+                    created_at=str(ann.get("created_at") or ""),
+                    updated_at=str(ann.get("updated_at") or ann.get("created_at") or ""),
+                    lead_time=ann.get("lead_time"),
                 )
             )
     return Parsed(sentences, annotations, "JSON" if is_full else "JSON_MIN", tasks_of)
@@ -339,8 +337,6 @@ def write_labelled(
         "label_counts": label_counts,
         "written_at": _now(),
     }
-    from claimkit import __version__
-
     prov.setdefault("claimkit_version", __version__)
     features = _features(with_split=test_articles is not None)
     info = datasets.DatasetInfo(description=json.dumps(prov, ensure_ascii=False), features=features)
@@ -408,6 +404,25 @@ def rebuild(
     )
 
 
+def _download(studio: Any, project_id: int, progress: bool) -> bytes:
+    """The project's full JSON export, with a byte counter (Label Studio sends no total)."""
+    chunks = []
+    with tqdm(
+        unit="B",
+        unit_scale=True,
+        desc="export",
+        file=sys.stderr,
+        disable=None if progress else True,
+        leave=False,
+    ) as bar:
+        for chunk in studio.ls.projects.exports.download_sync(
+            project_id, export_type="JSON", download_all_tasks=True
+        ):
+            chunks.append(chunk)
+            bar.update(len(chunk))
+    return b"".join(chunks)
+
+
 def pull(
     out: str | os.PathLike[str],
     project: str = DEFAULT_PROJECT,
@@ -418,6 +433,7 @@ def pull(
     data_dir: str | os.PathLike[str] | None = None,
     split_file: str | os.PathLike[str] | None = None,
     force: bool = False,
+    progress: bool = True,
 ) -> PullResult:
     """Export `project` (or read `from_file`) and write the labelled dataset to `out`.
 
@@ -441,14 +457,7 @@ def pull(
     studio = connect(url, api_key, data_dir)
     proj = studio.get_project(project)
     exported_at = _now()
-    raw = studio.call(
-        "exporting the project",
-        lambda: b"".join(
-            studio.ls.projects.exports.download_sync(
-                proj.id, export_type="JSON", download_all_tasks=True
-            )
-        ),
-    )
+    raw = studio.call("exporting the project", _download, studio, proj.id, progress)
     provenance = {
         "project": proj.title,
         "project_id": proj.id,

@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from claimkit.datafiles import atomic_file, check_output, load_table
 from claimkit.errors import InputError, check_choice
 from claimkit.labels import LABELS, SKIP
 from claimkit.schema import SENTENCE_FIELDS
 
 from . import interface
+from .client import connect
 
 DEFAULT_PROJECT = "claimkit sentences"
 BATCH_SIZE = 500
@@ -78,8 +80,6 @@ class PushResult:
 
 def load_sentences(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Sentence rows from an `ingest` output (or any table with sentence_id + text), one per id."""
-    from claimkit.datafiles import load_table
-
     table = load_table(Path(path))
     missing = {"sentence_id", "text"} - set(table.column_names)
     if missing:
@@ -230,8 +230,6 @@ def push(
     studio = None
     existing: dict[str, Any] = {}
     if to_file is None:
-        from .client import connect
-
         studio = connect(url, api_key, data_dir)
         proj, result.created = studio.ensure_project(project)
         result.project_id, result.url = proj.id, studio.conn.url
@@ -277,8 +275,6 @@ def push(
     result.n_annotations = sum("annotations" in t for t in tasks)
 
     if to_file is not None:
-        from claimkit.datafiles import atomic_file, check_output
-
         check_output(to_file, inputs=[dataset], folder=False, option="--to-file")
         with atomic_file(Path(to_file)) as handle:
             json.dump(tasks, handle, ensure_ascii=False, indent=1)

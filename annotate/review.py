@@ -18,11 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from claimkit.datafiles import atomic_file, check_output, write_jsonl
 from claimkit.errors import DataError, InputError, StudioError, check_choice
 from claimkit.labels import LABELS
+from train.data import check_trainable, load_labelled
 
 from . import interface
-from .push import BATCH_SIZE, load_sentences, make_task
+from .client import connect
+from .push import BATCH_SIZE, _import_batches, load_sentences, make_task
 
 DEFAULT_REVIEW_PROJECT = "claimkit review"
 DEFAULT_RANKING = "out/review-ranking.jsonl"
@@ -220,9 +223,6 @@ def review(
     progress: bool = True,
 ) -> ReviewResult:
     """Rank the labelled `dataset`, write the ranking to `out`, push the top `top` for review."""
-    from claimkit.datafiles import check_output, write_jsonl
-    from train.data import check_trainable, load_labelled
-
     if top < 1:
         raise InputError(f"--top {top}: must be at least 1")
     check_choice(score, Score, "--score")
@@ -287,8 +287,6 @@ def review(
     if to_file is not None:
         import json
 
-        from claimkit.datafiles import atomic_file
-
         config = Path(to_file).with_suffix(".label_config.xml")
         with atomic_file(config) as handle:
             handle.write(review_label_config())
@@ -296,9 +294,6 @@ def review(
             json.dump(list(chosen.values()), handle, ensure_ascii=False, indent=1)
         result.to_file, result.config_file = str(to_file), str(config)
         return result
-
-    from .client import connect
-    from .push import _import_batches
 
     studio = connect(url, api_key, data_dir)
     proj, result.created = studio.ensure_project(

@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -275,3 +276,17 @@ def stop(data_dir: str | os.PathLike[str] | None = None) -> ServerState | None:
     state.pid = None
     _write_state(state)
     return stopped
+
+
+@contextlib.contextmanager
+def serving(
+    data_dir: str | os.PathLike[str] | None = None, *, keep: bool = False
+) -> Iterator[ServerState]:
+    """A server for the block (tests, benchmarks, scripts): on a free port, stopped afterwards;
+    with ``keep``, the server of ``data_dir`` is reused (or started on its usual port) and left running."""
+    state = start(data_dir, port=None if keep else free_port())
+    try:
+        yield state
+    finally:
+        if not keep:
+            stop(data_dir)

@@ -64,9 +64,8 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-studio-"))
     data_dir = args.data_dir or str(work / "studio")
     t0 = time.perf_counter()
-    state = studio.start(data_dir, port=None if args.data_dir else studio.free_port())
-    started = time.perf_counter() - t0
-    try:
+    with studio.serving(data_dir, keep=bool(args.data_dir)) as state:
+        started = time.perf_counter() - t0
         dataset, labels = make_dataset(args.n, work)
         rows = load_sentences(dataset)
         annotator = "bench@claimkit.local"
@@ -154,9 +153,6 @@ def main() -> int:
                 f"| {workers:<16} | {secs:>8.2f} | {args.n_existing / secs:>13.1f} |"
                 f" {base_secs / secs:>7.2f}x |"
             )
-    finally:
-        if not args.data_dir:
-            studio.stop(data_dir)
     return 0
 
 

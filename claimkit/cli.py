@@ -1,4 +1,5 @@
-"""The `claimkit` command: each subcommand parses its arguments and calls one library function."""
+"""The `claimkit` command: each subcommand parses its arguments and calls one library function.
+Handlers import their library lazily (why: `claimkit.options`)."""
 
 from __future__ import annotations
 

@@ -9,8 +9,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from claimkit.datafiles import MARKER, atomic_file, check_output
+from annotate import studio
+from annotate.pull import pull
+from annotate.push import push
+from claimkit.datafiles import MARKER, atomic_file, check_output, load_table, write_jsonl
 from claimkit.errors import InputError
+from claimkit.ingest import ingest
+from models import load
+from models.artifact import DEFAULT_MODEL_DIR, read_manifest
+from models.report import predict_paths, summary_line
+from train.workflow import train_model
 
 PROJECT = "claimkit demo"
 MAINTAINER = "maintainers@claimkit.local"
@@ -75,15 +83,6 @@ def run_demo(
     progress: bool = True,
 ) -> DemoResult:
     """Ingest, push (with pre-annotations and the maintainers' labels), pull, train, evaluate, tag."""
-    from annotate import studio
-    from annotate.pull import pull
-    from annotate.push import push
-    from claimkit.ingest import ingest
-    from models import load
-    from models.artifact import DEFAULT_MODEL_DIR, read_manifest
-    from models.report import predict_paths, summary_line
-    from train.workflow import train_model
-
     began = time.perf_counter()
     data = Path(data)
     articles, examples = data / "articles", data / "examples"
@@ -228,15 +227,11 @@ def run_demo(
 
 def _default_model_option() -> dict[str, Any]:
     """Pre-annotations come from the shipped default model."""
-    from models.artifact import DEFAULT_MODEL_DIR
-
     return {"predictions": DEFAULT_MODEL_DIR}
 
 
 def _labels_for(labels: Path, sentences: Path, workdir: Path) -> Path:
     """The maintainers' labels of the sentences this run ingested (all of them, or a slice)."""
-    from claimkit.datafiles import load_table, write_jsonl
-
     wanted = set(load_table(sentences)["sentence_id"])
     rows = [json.loads(line) for line in labels.read_text(encoding="utf-8").splitlines() if line]
     subset = workdir / "maintainers-labels.jsonl"

@@ -3,6 +3,8 @@ way a command hands what it parsed to its library function (`call`).
 
 Choices come from the library's ``Literal`` types and are checked by the library only
 (`claimkit.errors.check_choice`), so the API and the CLI refuse a bad value with the same line.
+Each command's handler imports its library function when it runs: `claimkit --help` stays
+~0.2 s, where importing the libraries (scikit-learn, datasets) costs ~2 s (`python -X importtime`).
 """
 
 from __future__ import annotations

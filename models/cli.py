@@ -1,4 +1,5 @@
-"""`claimkit predict`: tag hedging in articles and print a table, JSON(L) or an HTML report."""
+"""`claimkit predict`: tag hedging in articles and print a table, JSON(L) or an HTML report.
+Handlers import their library lazily (why: `claimkit.options`)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """Cue attribution: which words of a sentence pushed the model toward the label it predicted.
 
-Two views: :meth:`Attribution.cues`, the raw attribution (every span a contributing feature
-occurs at, names and numbers included), and :meth:`Attribution.stance_cues`, what a reader is
-shown: the same contributions gathered onto the cue lexicon's hits (hedges, attribution frames,
-evaluative words, obligations, question marks), each with its kind.
+Two views from :meth:`Attribution.cues`: what a reader is shown, the contributions gathered onto
+the cue lexicon's hits (hedges, attribution frames, evaluative words, obligations, question
+marks), each with its kind; and with ``raw=True`` the raw attribution (every span a
+contributing feature occurs at, names and numbers included).
 
 For a linear model the score of class ``k`` is ``b_k + sum_j coef[k, j] * x_j``, so the
 contribution of feature ``j`` present in a sentence is exactly ``coef[k, j] * x_j`` (``x`` is the
@@ -46,6 +46,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
+from models.features import TOKEN_PATTERN
 from models.lexicon import CUE_KINDS, CueLexicon
 
 WORDS, CHARS, LEXICON, OTHER = 0, 1, 2, 3
@@ -89,12 +90,7 @@ _new = tuple.__new__
 
 
 def _token_pattern() -> str:
-    try:
-        from models.features import TOKEN_PATTERN
-
-        return str(TOKEN_PATTERN)
-    except ImportError:  # features.py absent: sklearn's default, as the contract allows
-        return _DEFAULT_TOKEN_PATTERN
+    return str(TOKEN_PATTERN)
 
 
 def _map_offsets(text: str, processed: str, preprocess: Callable[[str], str]) -> list[int] | None:
@@ -276,10 +272,6 @@ class _Lexicon(_Member):
     def reproducible(t: Any) -> bool:
         # Only the project's own lexicon is known to transform to the binary form of find();
         # anything else with a find() is transformed by its own transform().
-        try:
-            from models.lexicon import CueLexicon
-        except ImportError:
-            return False
         return type(t) is CueLexicon
 
     def locate(self, text: str) -> Located:
@@ -501,18 +493,34 @@ class Attribution:
         features: Sequence[int],
         weights: Sequence[float],
         located: Sequence[Any] | None = None,
+        *,
+        raw: bool = False,
     ) -> tuple[Cue, ...]:
-        """Map contributing features of one sentence to merged, ranked spans of ``text``.
+        """The cues a reader is shown: spans that carry a stance, ranked by the model's weight.
 
-        Every span a contributing feature occurs at is a candidate (names and numbers included):
-        the raw attribution. ``located[m]``: member ``m``'s locations in this sentence from
-        :meth:`transform`, or None to compute them here.
+        A candidate span is a hit of the cue lexicon (a hedge, an attribution frame, an
+        evaluative word, an obligation, a question mark), never a bare name, number or function
+        word. Each contributing feature's share goes to the lexicon hits its own spans overlap
+        ("reportedly" as a word, as character n-grams and as a lexicon feature all count for
+        the hit "reportedly"); hits with a positive total are cues, heaviest first.
+
+        ``raw``: every span a contributing feature occurs at instead (names and numbers
+        included), the raw attribution. ``located[m]``: member ``m``'s locations in this
+        sentence from :meth:`transform`, or None to compute them here.
         """
         if not features:
             return ()
+        if raw:
+            return self._raw_spans(text, self._placed(text, features, weights, located))
+        hits = self._stance_hits(text, located)
+        if not hits:
+            return ()
+        return self._ranked_hits(text, hits, self._placed(text, features, weights, located))
+
+    def _raw_spans(self, text: str, placed: list[tuple[Span, float, int]]) -> tuple[Cue, ...]:
         spans: dict[Span, float] = {}
         behind: dict[Span, tuple[int, ...]] = {}
-        for s, share, j in self._placed(text, features, weights, located):
+        for s, share, j in placed:
             if s in spans:
                 spans[s] += share
                 behind[s] += (j,)
@@ -549,29 +557,13 @@ class Attribution:
         hits.sort(key=lambda h: (h[1], h[2]))
         return hits
 
-    def stance_cues(
-        self,
-        text: str,
-        features: Sequence[int],
-        weights: Sequence[float],
-        located: Sequence[Any] | None = None,
+    def _ranked_hits(
+        self, text: str, hits: list[tuple[str, int, int]], placed: list[tuple[Span, float, int]]
     ) -> tuple[Cue, ...]:
-        """The cues a reader is shown: spans that carry a stance, ranked by the model's weight.
-
-        A candidate span is a hit of the cue lexicon (a hedge, an attribution frame, an
-        evaluative word, an obligation, a question mark), never a bare name, number or function
-        word. Each contributing feature's share goes to the lexicon hits its own spans overlap
-        ("reportedly" as a word, as character n-grams and as a lexicon feature all count for
-        the hit "reportedly"); hits with a positive total are cues, heaviest first.
-        """
-        if not features:
-            return ()
-        hits = self._stance_hits(text, located)
-        if not hits:
-            return ()
+        """Each feature's share goes to the lexicon hits its spans overlap; positive ones, ranked."""
         totals = [0.0] * len(hits)
         behind: list[list[int]] = [[] for _ in hits]
-        for (fs, fe), share, j in self._placed(text, features, weights, located):
+        for (fs, fe), share, j in placed:
             over = [k for k, (_, s, e) in enumerate(hits) if fs < e and s < fe]
             for k in over:
                 totals[k] += share / len(over)

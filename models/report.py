@@ -38,7 +38,9 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 
 from claimkit.datafiles import atomic_file, check_output
 from claimkit.errors import InputError, check_choice
-from claimkit.readers import DEFAULT_MAX_ARTICLE_BYTES
+from claimkit.labels import LABELS
+from claimkit.readers import DEFAULT_MAX_ARTICLE_BYTES, Problem, read_articles
+from models import load
 
 if TYPE_CHECKING:
     from models.tagger import ArticleTags, SentencePrediction, Tagger
@@ -76,8 +78,6 @@ def model_info(tagger: Tagger) -> dict[str, Any]:
 
 def ordered_labels(labels: Sequence[str]) -> list[str]:
     """The guideline's order (opinion, speculative, attributed, confirmed) first, then the rest."""
-    from claimkit.labels import LABELS
-
     return [x for x in LABELS if x in labels] + [x for x in labels if x not in LABELS]
 
 
@@ -380,9 +380,6 @@ def predict_paths(
     import itertools
 
     from tqdm import tqdm
-
-    from claimkit.readers import Problem, read_articles
-    from models import load
 
     check_choice(fmt, Format, "--format")
     if out is not None and str(out) != "-":

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from claimkit.clean import content_regions
 from claimkit.errors import ClaimkitError, InputError
 from claimkit.labels import HEDGED, LABELS
+from claimkit.segment import split_spans
 from models.cues import Attribution, Cue
 
 __all__ = ["ArticleTags", "Cue", "SentencePrediction", "Summary", "Tagger", "is_hedged_label"]
@@ -50,12 +52,8 @@ class SentencePrediction(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "text": self.text,
-            "start": self.start,
-            "end": self.end,
-            "label": self.label,
+            **self._asdict(),  # field order is the JSON key order
             "probabilities": {k: round(v, 6) for k, v in self.probabilities.items()},
-            "hedged": self.hedged,
             "cues": [c.to_dict() for c in self.cues],
         }
 
@@ -231,7 +229,7 @@ class Tagger:
     ) -> Callable[[int, str, int, int], tuple[Cue, ...]]:
         """Cues of sentence i (label index k, article offset off) from the batch's contributions."""
         indptr, feats, weights = self._attribution.top_contributions(X, predicted)
-        cues_of = self._attribution.stance_cues
+        cues_of = self._attribution.cues
         # a confirmed sentence has no stance to show; labels of another scheme always show cues
         shown = [label != "confirmed" or self.confirmed_cues for label in self.labels]
         # Per sentence, each member's feature locations (None: computed on demand).
@@ -260,9 +258,6 @@ class Tagger:
         return self._tag_articles([(text, "", "", "")], clean)[0]
 
     def _tag_articles(self, articles: Sequence[_Article], clean: bool = True) -> list[ArticleTags]:
-        from claimkit.clean import content_regions
-        from claimkit.segment import split_spans
-
         texts: list[str] = []
         offsets: list[int] = []
         sizes: list[int] = []

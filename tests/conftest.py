@@ -35,11 +35,8 @@ def studio_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     for name in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY"):
         os.environ.pop(name, None)
     data_dir = tmp_path_factory.mktemp("studio")
-    state = studio.start(data_dir, port=studio.free_port())
-    try:
+    with studio.serving(data_dir) as state:
         yield state
-    finally:
-        studio.stop(data_dir)
 
 
 # Hand-labelled sentences (one guideline label each) that the model tests fit small pipelines on.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from claimkit.readers import read_file
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "data" / "articles" / "seeds"
 BBC = ROOT / "data" / "articles" / "bbc-politics"
+DATA = Path(__file__).with_name("data")
 
 
 def seed_text(stem: str) -> str:
@@ -28,50 +30,10 @@ def dropped(text: str) -> list[tuple[str, str]]:
     return [(d.rule, text[d.start : d.end].strip()) for d in debris_spans(text)]
 
 
-# (seed file, debris line as it appears, rule that must drop it)
+# (seed file, debris line as it appears, rule that must drop it): tests/data/debris.jsonl
 DEBRIS = [
-    ("independent-putin-north-korea-backfire", "Home World", "navigation"),
-    ("nypost-north-korea-100000-soldiers", "Featured", "navigation"),
-    ("newscomau-north-korean-troops-poorly-trained", "NewsBite", "navigation"),
-    (
-        "metro-putin-north-korean-troops",
-        "The unit has been ‘secretly training’ in Russia’s far east (Picture: AP/Reuters)",
-        "caption",
-    ),
-    ("metro-putin-north-korean-troops", "Kursk Oblast", "caption"),
-    (
-        "newscomau-north-korean-troops-poorly-trained",
-        "Approximately 11,000 North Korean troops are part of the combined forces, according to US intelligence officials. Picture: Ed Jones/AFP",
-        "caption",
-    ),
-    (
-        "nypost-north-korea-100000-soldiers",
-        "It remains to be seen how effective North Korean troops will be in Ukraine. KCNA VIA KNS/AFP via Getty Images",
-        "caption",
-    ),
-    (
-        "newscomau-north-korean-troops-poorly-trained",
-        "Putin’s reluctance to call for another full-scale mobilisation is seen as a way to avoid further political fallout. (Photo by Aleksey Babushkin / POOL / AFP)",
-        "caption",
-    ),
-    (
-        "newscomau-north-korean-troops-poorly-trained",
-        "After weeks of conflicting claims, a new report has asserted that Kim Jong-un’s men have not engaged in combat with Ukraine.",
-        "repeated_line",
-    ),
-    ("independent-putin-north-korea-backfire", "LEAVE A REPLY", "comment_box"),
-    ("independent-putin-north-korea-backfire", "Please enter your comment!", "comment_box"),
-    ("independent-putin-north-korea-backfire", "Please enter your name here", "comment_box"),
-    ("nypost-north-korea-100000-soldiers", "Related Posts", "related_posts"),
-    ("nypost-north-korea-100000-soldiers", "Load More Posts Loading...No More Posts.", "load_more"),
-    ("nypost-north-korea-100000-soldiers", "Source link", "source_link"),
-    ("metro-putin-north-korean-troops", "This will close in 0 seconds", "popup_timer"),
-    (
-        "newscomau-north-korean-troops-poorly-trained",
-        "Original URL: https://www.news.com.au/world/europe/new-report-claims-north-korean-soldiers-are-too-poorly-trained-to-be-sent-into-battle-after-zelensky-claims-kims-army-has-already-engaged-ukraine/news-story/2404b6a7f63e4cadb7ef3b8537106a3a",
-        "original_url",
-    ),
-    ("metro-putin-north-korean-troops", ".", "lone_dot"),
+    (row["stem"], row["line"], row["rule"])
+    for row in map(json.loads, (DATA / "debris.jsonl").read_text(encoding="utf-8").splitlines())
 ]
 
 

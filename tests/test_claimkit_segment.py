@@ -49,24 +49,35 @@ def test_hard_paragraphs(para: dict) -> None:
     assert split(para["text"]) == para["sentences"]
 
 
-def test_bullets_are_one_sentence_each_without_the_marker() -> None:
-    text = "KEY POINTS\n- NORTH KOREA IS SENDING TROOPS TO RUSSIA\n- UP TO ABOUT 15,000 TROOPS ARE BEING SENT\n• A third one. With two sentences."
-    assert split(text) == [
-        "KEY POINTS",
-        "NORTH KOREA IS SENDING TROOPS TO RUSSIA",
-        "UP TO ABOUT 15,000 TROOPS ARE BEING SENT",
-        "A third one.",
-        "With two sentences.",
-    ]
-
-
-def test_hard_wrapped_lines_are_joined_but_headlines_are_not() -> None:
-    text = "A headline without a stop\nThe first line of a paragraph that wraps\nin the middle of a sentence. Next one."
-    assert split(text) == [
-        "A headline without a stop",
-        "The first line of a paragraph that wraps\nin the middle of a sentence.",
-        "Next one.",
-    ]
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "KEY POINTS\n- NORTH KOREA IS SENDING TROOPS TO RUSSIA\n"
+            "- UP TO ABOUT 15,000 TROOPS ARE BEING SENT\n• A third one. With two sentences.",
+            [
+                "KEY POINTS",
+                "NORTH KOREA IS SENDING TROOPS TO RUSSIA",
+                "UP TO ABOUT 15,000 TROOPS ARE BEING SENT",
+                "A third one.",
+                "With two sentences.",
+            ],
+            id="bullets are one sentence each, without the marker",
+        ),
+        pytest.param(
+            "A headline without a stop\nThe first line of a paragraph that wraps\n"
+            "in the middle of a sentence. Next one.",
+            [
+                "A headline without a stop",
+                "The first line of a paragraph that wraps\nin the middle of a sentence.",
+                "Next one.",
+            ],
+            id="hard-wrapped lines are joined, headlines are not",
+        ),
+    ],
+)
+def test_line_layout(text: str, expected: list[str]) -> None:
+    assert split(text) == expected
 
 
 def test_curly_and_straight_quotes_stay_with_their_sentence() -> None:

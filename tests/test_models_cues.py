@@ -86,7 +86,7 @@ def test_every_cue_is_where_it_says(name: str) -> None:
     placed = shown = 0
     for i, s in enumerate(tagger.predict(PROBES)):
         raw = attribution.cues(
-            s.text, feats[indptr[i] : indptr[i + 1]], weights[indptr[i] : indptr[i + 1]]
+            s.text, feats[indptr[i] : indptr[i + 1]], weights[indptr[i] : indptr[i + 1]], raw=True
         )
         for c in (*s.cues, *raw):  # the stance cues shown, and the raw attribution under them
             assert s.text[c.start : c.end] == c.text
@@ -122,7 +122,7 @@ def test_repeated_feature_shares_its_contribution() -> None:
     k = int(np.argmax(pipeline.predict_proba([text])[0]))
     j = list(pipeline[:-1].get_feature_names_out()).index("words__reportedly")
     contribution = attribution.class_coef[k, j] * X[0, j]
-    cues = attribution.cues(text, [j], [contribution], None)  # located on demand
+    cues = attribution.cues(text, [j], [contribution], None, raw=True)  # located on demand
     assert [(c.start, c.end) for c in cues] == [(0, 10), (11, 21)]
     assert sum(c.weight for c in cues) == pytest.approx(contribution)
 

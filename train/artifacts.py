@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import claimkit
 from claimkit.datafiles import atomic_dir, check_output
+from claimkit.labels import LABELS
 from models.artifact import ARTIFACT, dump
 from train.data import LabelledData
 from train.search import Scored, SearchResult
@@ -38,8 +40,6 @@ def versions() -> dict[str, str]:
     import numpy
     import sklearn
     import skops
-
-    import claimkit
 
     return {
         "python": platform.python_version(),
@@ -194,8 +194,6 @@ def ablation_lines(ablation: dict[str, dict[str, float]]) -> list[str]:
 
 
 def _intended_use(labels: list[str]) -> list[str]:
-    from claimkit.labels import LABELS
-
     if set(labels) <= set(LABELS):
         return [
             "Tag each sentence of an English news article with how its main claim is presented "

@@ -1,4 +1,5 @@
-"""`claimkit train` and `claimkit evaluate`: parse arguments, call one library function each."""
+"""`claimkit train` and `claimkit evaluate`: parse arguments, call one library function each.
+Handlers import their library lazily (why: `claimkit.options`)."""
 
 from __future__ import annotations
 

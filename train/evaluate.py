@@ -9,6 +9,7 @@ from typing import Any
 from claimkit.datafiles import load_table
 from claimkit.errors import DataError, check_choice
 from claimkit.split import SPLIT_COLUMN
+from models.artifact import load_model
 from train.artifacts import confusion_table, per_label_table
 from train.data import (
     DEFAULT_ID_COLUMN,
@@ -99,8 +100,6 @@ def evaluate(
         confusion_matrix,
         f1_score,
     )
-
-    from models.artifact import load_model
 
     check_choice(split, SplitChoice, "--split")
     if split != "all" and SPLIT_COLUMN not in load_table(data).column_names:

@@ -61,8 +61,7 @@ def main() -> int:
         sys.exit("chromium not found: apt-get install -y chromium")
     work = Path(tempfile.mkdtemp(prefix="shot-"))
     data_dir = args.data_dir or str(work / "studio")
-    state = studio.start(data_dir, port=None if args.data_dir else studio.free_port())
-    try:
+    with studio.serving(data_dir, keep=bool(args.data_dir)) as state:
         ingest([ROOT / "data" / "articles" / "seeds"], work / "sentences", progress=False)
         title = "claimkit screenshot"
         push(work / "sentences", title, data_dir=data_dir, progress=False)
@@ -117,9 +116,6 @@ def main() -> int:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
-    finally:
-        if not args.data_dir:
-            studio.stop(data_dir)
     return 0
 
 
