@@ -133,7 +133,13 @@ def write_table(
     from rich.console import Console
     from rich.text import Text
 
-    console = Console(
+    class TableConsole(Console):
+        def on_broken_pipe(self) -> None:
+            # rich would exit(1); the reader leaving (`| head`) is the CLI's to handle (exit 0)
+            self.quiet = True
+            raise BrokenPipeError
+
+    console = TableConsole(
         file=out,
         force_terminal=color,
         no_color=None if color is None else not color,

@@ -9,9 +9,10 @@ import pytest
 
 from annotate import pull as pull_mod
 from annotate.interface import choice_result
-from annotate.pull import parse_export, rebuild, write_labelled
+from annotate.pull import parse_export, pull, rebuild, write_labelled
 from claimkit.errors import InputError
 
+DATA = Path(__file__).with_name("data")
 USERS = {1: "admin@x.org", 2: "ann1@x.org", 3: "ann2@x.org"}
 
 
@@ -242,3 +243,28 @@ def test_the_split_file_is_an_input_pull_never_writes_over(tmp_path: Path):
             tmp_path / "labelled", from_file=tmp_path / "export.json", split_file=split, force=True
         )
     assert split.exists()
+
+
+def test_a_real_label_studio_export_pulls_offline(tmp_path):
+    """tests/data/label-studio-export.json: six seed sentences exported by Label Studio 1.23.2
+    after `annotate push --with-labels` by two annotators (user 2, user 3; user 2 skipped one)
+    and one adjudicator's ground truth (user 4) on the sentence they disagreed on."""
+    out = tmp_path / "labelled"
+    result = pull(out, from_file=DATA / "label-studio-export.json", data_dir=tmp_path / "none")
+    counts = result.counts
+    assert {k: counts[k] for k in ("tasks", "gold", "agreed", "disagreed", "skipped")} == {
+        "tasks": 6,
+        "gold": 4,
+        "agreed": 3,
+        "disagreed": 1,
+        "skipped": 1,
+    }
+    rows = [json.loads(line) for line in (out / "sentences.jsonl").open(encoding="utf-8")]
+    assert [(r["label"], r["annotators"]) for r in rows] == [
+        ("attributed", ["user-2", "user-3"]),
+        ("speculative", ["user-2", "user-3", "user-4"]),  # the ground truth decides
+        ("confirmed", ["user-2", "user-3"]),
+        ("opinion", ["user-2", "user-3"]),
+    ]
+    assert rows[1]["text"].startswith("A senior Ukrainian military intelligence official")
+    assert any("user-<id>" in note for note in result.notes)  # no server to name them
