@@ -35,8 +35,8 @@ def main() -> None:
     datasets.Dataset.from_list(rows).save_to_disk(str(work / "six"))
     ids = [r["sentence_id"] for r in rows]
     passes = (
-        ("ann.a@example.org", dict(zip(ids, A)), False),
-        ("ann.b@example.org", dict(zip(ids, B)), False),
+        ("ann.a@example.org", dict(zip(ids, A, strict=False)), False),
+        ("ann.b@example.org", dict(zip(ids, B, strict=False)), False),
         ("adjudicator@example.org", {ids[1]: "speculative"}, True),
     )
     data_dir = work / "studio"
