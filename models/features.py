@@ -20,6 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from models.lexicon import CueLexicon
+from models.ngrams import CharNgramCounter
 from models.structure import SpeechStructure
 
 # Words (letters/digits, with inner apostrophes: "shouldn't", "Kim's") and the question mark,
@@ -73,11 +74,37 @@ class CompactTfidfVectorizer(TfidfVectorizer):  # type: ignore[misc]
 
     A skops file stores a dict entry by entry as JSON (a 110,000-term vocabulary made a 93 MB
     schema that took 5 s to read); as two numpy arrays it is a few MB and loads in well under
-    a second. Fitting and transforming are sklearn's own.
+    a second. Fitting is sklearn's own; for character n-grams ``transform`` counts with
+    :class:`models.ngrams.CharNgramCounter` (the same counts, ~10x faster), then applies
+    sklearn's own TF-IDF weighting.
     """
+
+    def transform(self, raw_documents: Any) -> Any:
+        counter = self.__dict__.get("_counter", False)
+        if counter is False:  # decided once per fitted vocabulary
+            counter = self.__dict__["_counter"] = CharNgramCounter.for_vectorizer(self)
+        documents = raw_documents if isinstance(raw_documents, list) else None
+        if counter is None or documents is None or not all(type(d) is str for d in documents):
+            return super().transform(raw_documents)
+        matrix = self.__dict__.get("_matrix_type")
+        if matrix is None:  # whatever sparse type this scikit-learn's own counting returns
+            matrix = self.__dict__["_matrix_type"] = type(
+                super(TfidfVectorizer, self).transform([""])
+            )
+        return self._tfidf.transform(counter.counts(documents, matrix), copy=False)
+
+    def fit(self, raw_documents: Any, y: Any = None) -> CompactTfidfVectorizer:
+        self.__dict__.pop("_counter", None)
+        return super().fit(raw_documents, y)  # type: ignore[no-any-return]
+
+    def fit_transform(self, raw_documents: Any, y: Any = None) -> Any:
+        self.__dict__.pop("_counter", None)
+        return super().fit_transform(raw_documents, y)
 
     def __getstate__(self) -> dict[str, Any]:
         state: dict[str, Any] = dict(super().__getstate__())  # may be the live __dict__
+        state.pop("_counter", None)  # caches, rebuilt on first use
+        state.pop("_matrix_type", None)
         vocabulary = state.pop("vocabulary_", None)
         if vocabulary is not None:
             # every term's UTF-8 bytes, joined, and where each ends: exact for any string

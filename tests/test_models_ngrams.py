@@ -1,0 +1,120 @@
+"""The vectorised char_wb counter gives exactly scikit-learn's counts and TF-IDF rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+from claimkit.clean import content_regions
+from claimkit.readers import Article, read_articles
+from claimkit.segment import split_spans
+from models.features import CompactTfidfVectorizer
+from models.ngrams import CharNgramCounter
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = [
+    "North Korea could reportedly deploy troops to Kursk.",
+    "“We will not be intimidated,” the minister said.",
+    "It is the first time in over 100 years; İstanbul’s mayor (ŞEN) disagreed!",
+    "a  b\tc\nd   é",
+]
+
+
+def same(a, b) -> bool:
+    a, b = a.tocsr(), b.tocsr()
+    a.sort_indices()
+    b.sort_indices()
+    return (
+        a.shape == b.shape
+        and np.array_equal(a.indptr, b.indptr)
+        and np.array_equal(a.indices, b.indices)
+        and np.array_equal(a.data, b.data)
+    )
+
+
+def counts_both_ways(vectorizer: CountVectorizer, docs: list[str]):
+    counter = CharNgramCounter.for_vectorizer(vectorizer)
+    assert counter is not None
+    return counter.counts(docs), CountVectorizer.transform(vectorizer, docs)
+
+
+@pytest.fixture(scope="module")
+def bundled_sentences() -> list[str]:
+    articles = read_articles([ROOT / "data" / "articles", ROOT / "data" / "modern-news"])
+    return [
+        a.text[s:e]
+        for a in articles
+        if isinstance(a, Article)
+        for s, e in split_spans(a.text, content_regions(a.text))
+    ]
+
+
+@pytest.fixture(scope="module")
+def fitted(bundled_sentences) -> CompactTfidfVectorizer:
+    v = CompactTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True)
+    return v.fit(bundled_sentences[::2])  # half: the other half holds unseen n-grams
+
+
+def test_counts_equal_sklearn_on_every_bundled_sentence(fitted, bundled_sentences):
+    fast, reference = counts_both_ways(fitted, bundled_sentences)
+    assert len(bundled_sentences) > 7000 and same(fast, reference)
+
+
+def test_tfidf_rows_equal_sklearn(fitted, bundled_sentences):
+    fast = fitted.transform(bundled_sentences[:2000])
+    assert fitted.__dict__.get("_counter") is not None  # the fast path ran
+    assert same(fast, TfidfVectorizer.transform(fitted, bundled_sentences[:2000]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.sampled_from(list("abcKİIıŞé’'\"“” .,?!\t\n\u00a0\u2028xyz0") + ["\U0001f600"]),
+            max_size=40,
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_counts_equal_sklearn_on_generated_text(docs):
+    # case that changes length (İ), unknown characters, every kind of whitespace, empty docs
+    v = CountVectorizer(analyzer="char_wb", ngram_range=(1, 4)).fit(CORPUS)
+    fast, reference = counts_both_ways(v, docs)
+    assert same(fast, reference)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"analyzer": "char"},
+        {"analyzer": "word"},
+        {"analyzer": "char_wb", "ngram_range": (4, 6)},  # a padded word can be shorter than 4
+        {"analyzer": "char_wb", "strip_accents": "unicode"},
+        {"analyzer": "char_wb", "preprocessor": str.upper},
+    ],
+)
+def test_other_settings_keep_sklearns_path(options):
+    v = CountVectorizer(**options).fit(CORPUS)
+    assert CharNgramCounter.for_vectorizer(v) is None
+
+
+def test_non_list_input_and_bytes_take_sklearns_path(fitted):
+    docs = ["A sentence, said officials."]
+    expected = TfidfVectorizer.transform(fitted, docs)
+    assert same(fitted.transform(iter(docs)), expected)
+    assert same(fitted.transform(tuple(docs)), expected)
+
+
+def test_the_cache_is_not_saved_and_refitting_drops_it(fitted):
+    fitted.transform(["warm"])
+    assert "_counter" not in fitted.__getstate__()
+    refit = CompactTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3)).fit(CORPUS)
+    refit.transform(CORPUS)
+    refit.fit(["totally different words"])
+    assert same(refit.transform(CORPUS), TfidfVectorizer.transform(refit, CORPUS))
