@@ -75,7 +75,9 @@ def test_tfidf_rows_equal_sklearn(fitted, bundled_sentences):
 @given(
     st.lists(
         st.text(
-            alphabet=st.sampled_from(list("abcKİIıŞé’'\"“” .,?!\t\n\u00a0\u2028xyz0") + ["\U0001f600"]),
+            alphabet=st.sampled_from(
+                list("abcKİIıŞé’'\"“” .,?!\t\n\u00a0\u2028xyz0") + ["\U0001f600"]
+            ),
             max_size=40,
         ),
         min_size=1,
