@@ -1,20 +1,33 @@
-"""Prediction speed on the bundled articles repeated to >= 50,000 sentences.
+"""Prediction speed against the limit a linear model over sparse features can reach.
 
     python benchmarks/bench_predict.py [--model DIR] [--min-sentences 50000] [--repeat 3]
+                                       [--memory-sentences 1000000]
 
-(a) the raw pipeline's ``predict_proba`` on pre-split sentences, (b) ``tagger.predict`` on the
-same sentences (labels + probabilities + cues; (b') without cues), (c) ``tagger.tag`` article by article
-(segmentation and debris skipping included), (d) ``tagger.tag_many(n_jobs=2)``.
-Prints sentences/s and the ratios of (b) and (c) to (a) (targets: >= 0.8 and >= 0.5).
-Each timing is the best of ``--repeat`` runs.
+On the bundled articles repeated to >= --min-sentences sentences, one process, best of
+--repeat rounds (each round runs every variant, so a busy spell slows all of them alike):
+
+- limit: a plain word TF-IDF + LogisticRegression pipeline trained on the same labels
+  (data/labelled, training split), its ``predict_proba`` on pre-split sentences;
+- (a) the model's own ``pipeline.predict_proba``; (b) ``tagger.predict`` with cues, (b') without;
+- segmentation alone (debris rules + sentence splitting, what ``tag`` does before the model);
+- (c) ``tagger.tag`` article by article; (d) ``tag_many`` on one worker; (e) on two.
+
+Every row's speed is printed as a ratio to the limit; ``tag_many`` also against segmentation
+alone and two workers against one. With --memory-sentences N, ``claimkit predict --format
+jsonl`` runs over N and N/10 sentences (the articles repeated, one JSONL file) in a child
+process and its peak RSS is printed for both: flat means the output streams.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import resource
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,21 +36,65 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def best_of(repeat: int, fn: Callable[[], object]) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+def limit_pipeline(data: Path) -> object:
+    """Plain word TF-IDF + LogisticRegression on the training split of ``data``."""
+    import datasets
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    rows = datasets.load_from_disk(str(data / "dataset"))
+    train = [r for r in rows if r.get("split", "train") != "test"]
+    pipeline = make_pipeline(TfidfVectorizer(), LogisticRegression(max_iter=1000))
+    return pipeline.fit([r["text"] for r in train], [r["label"] for r in train])
+
+
+def peak_rss_mb(articles: list[object], n_sentences: int, per_copy: int, work: Path) -> float:
+    """Peak RSS of `claimkit predict --format jsonl` over ~n_sentences in a child process."""
+    copies = -(-n_sentences // per_copy)
+    source = work / f"articles-{n_sentences}.jsonl"
+    with source.open("w", encoding="utf-8") as handle:
+        for c in range(copies):
+            for a in articles:
+                row = {"id": f"{a.article_id}-{c}", "title": a.title, "text": a.text}  # type: ignore[attr-defined]
+                handle.write(json.dumps(row) + "\n")
+    # VmHWM, not ru_maxrss: a forked child's ru_maxrss starts at its parent's peak
+    script = (
+        "import sys; from claimkit.cli import main; code = main(sys.argv[1:]); "
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]; "
+        "print(int(hwm.split()[1]), file=sys.stderr); sys.exit(code)"
+    )
+    out = work / "predictions.jsonl"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            script,
+            "predict",
+            str(source),
+            "--format",
+            "jsonl",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    source.unlink()
+    out.unlink()
+    return int(done.stderr.strip().splitlines()[-1]) / 1024
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="model folder (default: the shipped default model)")
     parser.add_argument("--articles", default=str(ROOT / "data" / "articles"))
+    parser.add_argument("--labels", default=str(ROOT / "data" / "labelled"))
     parser.add_argument("--min-sentences", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--memory-sentences", type=int, default=0)
     args = parser.parse_args(argv)
 
     import joblib
@@ -49,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     from models import load
 
     tagger = load(args.model)
+    limit = limit_pipeline(Path(args.labels))
     base = [a for a in read_articles([args.articles]) if isinstance(a, Article)]
     per_copy = [
         [a.text[s:e] for s, e in split_spans(a.text, content_regions(a.text))] for a in base
@@ -60,49 +118,69 @@ def main(argv: list[str] | None = None) -> int:
     n = len(sentences)
 
     pipeline = tagger.pipeline
-    # Warm up caches (feature names, lexicon regex) so no variant pays a one-off cost.
-    pipeline.predict_proba(sentences[:200])
-    tagger.predict(sentences[:200])
+    # warm up caches (feature names, lexicon, n-gram index) so no variant pays a one-off cost
+    for warm in (limit.predict_proba, pipeline.predict_proba, tagger.predict):  # type: ignore[attr-defined]
+        warm(sentences[:200])
 
-    variants = {
-        "a": lambda: pipeline.predict_proba(sentences),
-        "b": lambda: tagger.predict(sentences),
-        "b2": lambda: tagger.predict(sentences, cues=False),
-        "c": lambda: [tagger.tag(t) for t in texts],
-        "d": lambda: list(tagger.tag_many(texts, n_jobs=2)),
+    def segment() -> None:
+        for t in texts:
+            split_spans(t, content_regions(t))
+
+    variants: dict[str, tuple[str, Callable[[], object]]] = {
+        "limit": (
+            "limit: plain word TF-IDF + LR, predict_proba",
+            lambda: limit.predict_proba(sentences),
+        ),  # type: ignore[attr-defined]
+        "a": ("(a) pipeline.predict_proba, pre-split", lambda: pipeline.predict_proba(sentences)),
+        "b": ("(b) tagger.predict, pre-split, with cues", lambda: tagger.predict(sentences)),
+        "b2": ("(b') tagger.predict(cues=False)", lambda: tagger.predict(sentences, cues=False)),
+        "seg": ("segmentation alone (debris + splitting)", segment),
+        "c": ("(c) tagger.tag, article by article", lambda: [tagger.tag(t) for t in texts]),
+        "d": ("(d) tagger.tag_many, one worker", lambda: list(tagger.tag_many(texts))),
+        "e": ("(e) tagger.tag_many, n_jobs=2", lambda: list(tagger.tag_many(texts, n_jobs=2))),
     }
-    # Rounds (a b c d, a b c d, ...) and the best of each: a busy machine slows every variant
-    # alike instead of whichever happened to run during the busy spell.
     best = dict.fromkeys(variants, float("inf"))
+    load_before = os.getloadavg()
     for _ in range(args.repeat):
-        for key, fn in variants.items():
-            best[key] = min(best[key], best_of(1, fn))
-    t_a, t_b, t_b2, t_c, t_d = best["a"], best["b"], best["b2"], best["c"], best["d"]
-    rows = [
-        ("(a) pipeline.predict_proba, pre-split", t_a),
-        ("(b) tagger.predict, pre-split", t_b),
-        ("(b') tagger.predict(cues=False), pre-split", t_b2),
-        ("(c) tagger.tag, article by article", t_c),
-        ("(d) tagger.tag_many, n_jobs=2", t_d),
-    ]
+        for key, (_, fn) in variants.items():
+            t0 = time.perf_counter()
+            fn()
+            best[key] = min(best[key], time.perf_counter() - t0)
+    load_after = os.getloadavg()
+
     print(
         f"model {tagger.model_version}; {len(texts)} articles ({len(base)} bundled x {copies}), "
         f"{n} sentences; best of {args.repeat}"
     )
     print(
         f"python {platform.python_version()}, scikit-learn {sklearn.__version__}, "
-        f"joblib {joblib.__version__}, {os.cpu_count()} CPUs"
+        f"joblib {joblib.__version__}, {os.cpu_count()} CPUs; load average "
+        f"{load_before[0]:.2f} before, {load_after[0]:.2f} after"
     )
     print()
-    print("| variant | seconds | sentences/s | vs (a) |")
+    print("| variant | seconds | sentences/s | vs limit |")
     print("|---|---:|---:|---:|")
-    for name, t in rows:
-        print(f"| {name} | {t:.2f} | {n / t:,.0f} | {t_a / t:.2f} |")
-    ok_b, ok_c = t_a / t_b >= 0.8, t_a / t_c >= 0.5
+    for key, (name, _) in variants.items():
+        t = best[key]
+        print(f"| {name} | {t:.2f} | {n / t:,.0f} | {best['limit'] / t:.2f} |")
     print()
-    print(f"(b)/(a) = {t_a / t_b:.2f} (target >= 0.8: {'met' if ok_b else 'MISSED'})")
-    print(f"(c)/(a) = {t_a / t_c:.2f} (target >= 0.5: {'met' if ok_c else 'MISSED'})")
-    return 0 if ok_b and ok_c else 1
+    print(f"(a)/limit = {best['limit'] / best['a']:.2f} (target >= 0.6)")
+    print(f"(b)/limit = {best['limit'] / best['b']:.2f} (target >= 0.45)")
+    print(f"(d)/segmentation = {best['seg'] / best['d']:.2f} (target >= 0.6)")
+    print(f"(e)/(d) = {best['d'] / best['e']:.2f} (target >= 1.6)")
+
+    if args.memory_sentences:
+        print()
+        print("| claimkit predict --format jsonl | peak RSS MB |")
+        print("|---|---:|")
+        with tempfile.TemporaryDirectory() as tmp:
+            for size in (args.memory_sentences // 10, args.memory_sentences):
+                mb = peak_rss_mb(base, size, n_copy, Path(tmp))
+                print(f"| ~{size:,} sentences | {mb:,.0f} |")
+    print(
+        f"\n(this process's peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB)"
+    )
+    return 0
 
 
 if __name__ == "__main__":

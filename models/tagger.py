@@ -19,6 +19,7 @@ from claimkit.clean import content_regions
 from claimkit.errors import ClaimkitError, InputError
 from claimkit.labels import HEDGED, LABELS
 from claimkit.segment import split_spans
+from models.artifact import load_model
 from models.cues import Attribution, Cue
 
 __all__ = ["ArticleTags", "Cue", "SentencePrediction", "Summary", "Tagger", "is_hedged_label"]
@@ -320,11 +321,31 @@ class Tagger:
             for chunk in chunks:
                 yield from self._tag_articles(chunk, clean)
             return
-        # Reuse one pool for the whole run; read only a window of tasks ahead.
+        # Reuse one pool for the whole run; read only a window of tasks ahead. A model saved
+        # in a folder is loaded once per worker from there (and verified), not sent with every
+        # task: pickling the tagger cost more than tagging a task's articles.
+        folder = self._folder_ref()
         with joblib.Parallel(n_jobs=n_jobs) as parallel:
             for window in _chunked(chunks, 4 * workers):
-                for result in parallel(joblib.delayed(_tag_chunk)(self, c, clean) for c in window):
+                tasks = (
+                    joblib.delayed(_tag_chunk_from_folder)(folder, c, clean)
+                    if folder is not None
+                    else joblib.delayed(_tag_chunk)(self, c, clean)
+                    for c in window
+                )
+                for result in parallel(tasks):
                     yield from result
+
+    def _folder_ref(self) -> tuple[str, str, dict[str, Any]] | None:
+        """(folder, sha256, options) to load this tagger from in a worker, if it came from one."""
+        if self.path is None or not self.sha256 or not (Path(self.path) / "model.skops").is_file():
+            return None
+        options = {
+            "max_cues": self.max_cues,
+            "batch_size": self.batch_size,
+            "confirmed_cues": self.confirmed_cues,
+        }
+        return str(self.path), self.sha256, options
 
     def _tag_many_dask(
         self, chunks: Iterator[list[_Article]], n_jobs: int | None, scheduler: str, clean: bool
@@ -369,6 +390,24 @@ class Tagger:
 
 
 def _tag_chunk(tagger: Tagger, chunk: list[_Article], clean: bool) -> list[ArticleTags]:
+    return tagger._tag_articles(chunk, clean)
+
+
+# A worker process's taggers, by (folder, sha256, options): each is loaded once per worker.
+_WORKER_TAGGERS: dict[tuple[str, str, str], Tagger] = {}
+
+
+def _tag_chunk_from_folder(
+    ref: tuple[str, str, dict[str, Any]], chunk: list[_Article], clean: bool
+) -> list[ArticleTags]:
+    folder, sha256, options = ref
+    key = (folder, sha256, repr(sorted(options.items())))
+    tagger = _WORKER_TAGGERS.get(key)
+    if tagger is None:
+        tagger = from_loaded(load_model(folder), **options)
+        if tagger.sha256 != sha256:
+            raise ClaimkitError(f"{folder}: the model changed while tagging; run again")
+        _WORKER_TAGGERS[key] = tagger
     return tagger._tag_articles(chunk, clean)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from claimkit.errors import InputError
+from claimkit.errors import ClaimkitError, InputError
 from claimkit.readers import read_articles
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -398,3 +398,22 @@ def test_a_custom_label_scheme_still_shows_cues():
     tagger = Tagger(build_pipeline(chars=False).fit(list(texts), rumour))
     [s] = tagger.predict(["Officials reportedly said it might fail."])
     assert s.label == "rumour" and s.cues
+
+
+def test_workers_load_a_saved_model_once_from_its_folder(tagger, seed_articles):
+    from models.tagger import Tagger, _tag_chunk_from_folder
+
+    folder, sha256, options = tagger._folder_ref()
+    assert sha256 == tagger.sha256 and options["max_cues"] == tagger.max_cues
+    articles = [(a.text, a.article_id, "", "") for a in seed_articles[:2]]
+    from_folder = _tag_chunk_from_folder((folder, sha256, options), articles, True)
+    assert [t.sentences for t in from_folder] == [
+        tagger.tag(a.text).sentences for a in seed_articles[:2]
+    ]
+    with pytest.raises(ClaimkitError, match="model changed"):
+        _tag_chunk_from_folder((folder, "0" * 64, options), articles, True)
+    # a tagger made in memory has no folder: its workers get the tagger itself
+    in_memory = Tagger(tagger.pipeline)
+    assert in_memory._folder_ref() is None
+    many = list(in_memory.tag_many(seed_articles[:2], n_jobs=2, chunk_size=1))
+    assert [m.sentences for m in many] == [t.sentences for t in from_folder]
