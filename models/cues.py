@@ -422,20 +422,23 @@ class Attribution:
         return X, located
 
     def top_contributions(
-        self, X: Any, predicted: np.ndarray
+        self, X: Any, predicted: np.ndarray, needed: np.ndarray | None = None
     ) -> tuple[list[int], list[int], list[float]]:
         """Per row, the ``max_features`` largest positive contributions toward ``predicted``.
 
-        Returns CSR-like ``(indptr, feature_indices, weights)`` as plain lists.
+        Returns CSR-like ``(indptr, feature_indices, weights)`` as plain lists. Rows where
+        ``needed`` is False get none (their cues would not be shown: not computed).
         """
         X = sp.csr_matrix(X)
         n = X.shape[0]
         rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(X.indptr))
-        contrib = (
-            X.data.astype(np.float64, copy=False) * self.class_coef[predicted[rows], X.indices]
-        )
+        cols, data = X.indices, X.data
+        if needed is not None:
+            wanted = needed[rows]
+            rows, cols, data = rows[wanted], cols[wanted], data[wanted]
+        contrib = data.astype(np.float64, copy=False) * self.class_coef[predicted[rows], cols]
         keep = contrib > 0
-        rows, cols, contrib = rows[keep], X.indices[keep], contrib[keep]
+        rows, cols, contrib = rows[keep], cols[keep], contrib[keep]
         if contrib.size:
             # One stable sort for the batch: by row, then by contribution descending; ties keep
             # column order, so a sentence gets the same cues in any batch.
@@ -449,6 +452,13 @@ class Attribution:
             cols, contrib = cols[mask], contrib[mask]
         indptr = np.concatenate([[0], np.cumsum(take)])
         return indptr.tolist(), cols.tolist(), contrib.tolist()
+
+    def may_have_stance(self, located: Sequence[Any], n: int) -> np.ndarray:
+        """Per sentence: can it have stance cues at all (False: the lexicon found nothing in it)?"""
+        i = self._lexicon_index
+        if i is None or located[i] is None:
+            return np.ones(n, dtype=bool)
+        return np.fromiter((bool(loc[0]) for loc in located[i]), dtype=bool, count=n)
 
     def feature_name(self, j: int) -> str:
         name = self._names.get(j)

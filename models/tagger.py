@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from claimkit.clean import content_regions
 from claimkit.errors import ClaimkitError, InputError
 from claimkit.labels import HEDGED, LABELS
@@ -229,10 +231,13 @@ class Tagger:
         self, texts: list[str], X: Any, predicted: Any, located: Sequence[Any]
     ) -> Callable[[int, str, int, int], tuple[Cue, ...]]:
         """Cues of sentence i (label index k, article offset off) from the batch's contributions."""
-        indptr, feats, weights = self._attribution.top_contributions(X, predicted)
-        cues_of = self._attribution.cues
         # a confirmed sentence has no stance to show; labels of another scheme always show cues
         shown = [label != "confirmed" or self.confirmed_cues for label in self.labels]
+        needed = np.asarray(shown)[predicted] & self._attribution.may_have_stance(
+            located, len(texts)
+        )
+        indptr, feats, weights = self._attribution.top_contributions(X, predicted, needed)
+        cues_of = self._attribution.cues
         # Per sentence, each member's feature locations (None: computed on demand).
         per_sentence = list(
             zip(*[loc if loc is not None else [None] * len(texts) for loc in located], strict=True)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import joblib
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from models.lexicon import CATEGORY_LABELS, LEXICON, CueLexicon, rule_label
+from models.lexicon import _TOKEN, CATEGORY_LABELS, LEXICON, CueLexicon, rule_label
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # Guideline examples (issue 4), from the seed articles.
 GUIDELINE = [
@@ -131,3 +136,98 @@ def test_joblib_round_trip_keeps_behaviour(lexicon: CueLexicon) -> None:
     text = GUIDELINE[2][0]
     assert loaded.find(text) == lexicon.find(text)
     assert (loaded.transform([text]) != lexicon.transform([text])).nnz == 0
+
+
+# ----------------------------------------------------------------- the one-pass matcher
+def reference_matches(lexicon: CueLexicon, text: str) -> list[tuple[int, int, int]]:
+    """The plain matcher the one-pass one must equal: every token with its position, each
+    candidate phrase's whitespace checked before its lookup."""
+    index, _, starts = lexicon._compile()
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(c.lower()[0] for c in text)
+    lowered = lowered.replace("\u2019", "'")
+    tokens = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(lowered)]
+    found = []
+    i = 0
+    while i < len(tokens):
+        token, start, end = tokens[i]
+        step = 1
+        for n in range(min(starts.get(token, 0), len(tokens) - i), 1, -1):
+            span = tokens[i : i + n]
+            if all(lowered[a[2] : b[1]].isspace() for a, b in zip(span, span[1:], strict=False)):
+                col = index.get(" ".join(tok for tok, _, _ in span))
+                if col is not None:
+                    found.append((col, start, span[-1][2]))
+                    step = n
+                    break
+        else:
+            col = index.get(token)
+            if col is not None:
+                found.append((col, start, end))
+        i += step
+    return found
+
+
+def test_one_pass_matcher_equals_the_reference_on_every_bundled_sentence(lexicon):
+    from claimkit.clean import content_regions
+    from claimkit.readers import Article, read_articles
+    from claimkit.segment import split_spans
+
+    articles = read_articles([ROOT / "data" / "articles", ROOT / "data" / "modern-news"])
+    sentences = [
+        a.text[s:e]
+        for a in articles
+        if isinstance(a, Article)
+        for s, e in split_spans(a.text, content_regions(a.text))
+    ]
+    assert len(sentences) > 7000
+    found = 0
+    for sentence in sentences:
+        fast = lexicon._matches(sentence)
+        assert fast == reference_matches(lexicon, sentence), sentence
+        found += bool(fast)
+    assert found > 2000  # the comparison covers many real hits
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "according",
+                "to",
+                "in",
+                "a",
+                "statement",
+                "source",
+                "said",
+                "could",
+                "may",
+                "reportedly",
+                "İ",
+                "Kursk",
+                "’",
+                "'",
+                "\u201c",
+                "\u201d",
+                '"',
+                "?",
+                ",",
+                " ",
+                "  ",
+                "\n",
+                "called",
+                "for",
+                "in a statement",
+                "ACCORDING TO",
+                "o’clock",
+                "can't",
+            ]
+        ),
+        max_size=30,
+    ).map("".join)
+)
+def test_one_pass_matcher_equals_the_reference_on_generated_text(text):
+    lexicon = CueLexicon()
+    assert lexicon._matches(text) == reference_matches(lexicon, text)

@@ -15,6 +15,7 @@ from claimkit.readers import read_articles
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "data" / "articles" / "seeds"
+DATA = Path(__file__).with_name("data")
 
 # Real sentences from the seed articles, labelled by hand with the guideline's precedence.
 SEED_LABELS = [
@@ -417,3 +418,15 @@ def test_workers_load_a_saved_model_once_from_its_folder(tagger, seed_articles):
     assert in_memory._folder_ref() is None
     many = list(in_memory.tag_many(seed_articles[:2], n_jobs=2, chunk_size=1))
     assert [m.sentences for m in many] == [t.sentences for t in from_folder]
+
+
+def test_predictions_equal_those_of_the_code_before_the_fast_paths(tagger):
+    """tests/data/predictions-reference.jsonl: labels, probabilities and cues of the default
+    model as the code before the vectorised n-grams, lexicon and cue paths produced them."""
+    lines = (DATA / "predictions-reference.jsonl").read_text(encoding="utf-8").splitlines()
+    head, rows = json.loads(lines[0]), [json.loads(line) for line in lines[1:]]
+    assert tagger.model_version == head["model_version"], "regenerate the reference file"
+    assert len(rows) >= 30
+    for row in rows:
+        now = [s.to_dict() for s in tagger.tag(row["text"]).sentences]
+        assert now == row["sentences"], row["id"]
