@@ -36,8 +36,12 @@ _TITLES = (
 _PRONOUNS = "he|she|they|it|we|i|you"
 _VERB = re.compile(rf"\b(?:{SPEECH_VERBS})\b", re.IGNORECASE)
 _ACCORDING = re.compile(r"\baccording to\b", re.IGNORECASE)
-_FIRST = re.compile(r"\b(?:i|me|my|mine|we|us|our|ours)\b", re.IGNORECASE)
-_SECOND = re.compile(r"\b(?:you|your|yours)\b", re.IGNORECASE)
+# first and second person in one scan: which groups match tells which persons occur
+_PERSON = re.compile(
+    r"\b(?:(?P<first>i|me|my|mine|we|us|our|ours)|(?P<second>you|your|yours))\b", re.IGNORECASE
+)
+_PRONOUN = re.compile(_PRONOUNS)
+_TITLE = re.compile(_TITLES)
 
 FEATURES: tuple[str, ...] = (
     "quote:any",
@@ -70,13 +74,25 @@ def _speaker_kind(words: str) -> str:
     if not tokens:
         return "none"
     lowered = [t.lower() for t in tokens]
-    if re.fullmatch(_PRONOUNS, lowered[-1]) or re.fullmatch(_PRONOUNS, lowered[0]):
+    if _PRONOUN.fullmatch(lowered[-1]) or _PRONOUN.fullmatch(lowered[0]):
         return "pronoun"
-    if any(re.fullmatch(_TITLES, t) for t in lowered):
+    if any(_TITLE.fullmatch(t) for t in lowered):
         return "official"
     if any(t[0].isupper() for t in tokens):
         return "name"
     return "none"
+
+
+def _persons(text: str) -> list[str]:
+    """Which of "first" and "second" person pronouns occur in ``text`` (one scan at most)."""
+    seen: list[str] = []
+    for m in _PERSON.finditer(text):
+        person = m.lastgroup
+        if person is not None and person not in seen:
+            seen.append(person)
+            if len(seen) == 2:
+                break
+    return sorted(seen)
 
 
 def structure_of(text: str) -> dict[str, float]:
@@ -139,14 +155,9 @@ def structure_of(text: str) -> dict[str, float]:
     for s, e in reversed(quoted_spans):
         outside = outside[:s] + " " * (e - s) + outside[e:]
     inside = " ".join(stripped[s:e] for s, e in quoted_spans)
-    if _FIRST.search(outside):
-        out["voice:first_outside"] = 1.0
-    if _FIRST.search(inside):
-        out["voice:first_inside"] = 1.0
-    if _SECOND.search(outside):
-        out["voice:second_outside"] = 1.0
-    if _SECOND.search(inside):
-        out["voice:second_inside"] = 1.0
+    for where, part in (("outside", outside), ("inside", inside)):
+        for person in _persons(part):
+            out[f"voice:{person}_{where}"] = 1.0
     if stripped.rstrip(CLOSING + " ").endswith("?"):
         out["question"] = 1.0
     return out
