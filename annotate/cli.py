@@ -59,6 +59,29 @@ def _studio_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _studio_backend(args: argparse.Namespace) -> int:
+    """Serve the model to Label Studio (an ML backend) and retrain it on request.
+
+    Answer Label Studio's ML backend protocol on 127.0.0.1: suggestions (a label, its
+    probability as the score to sort by, and cue spans) for tasks an annotator opens or the Data
+    Manager asks for, and training on "Start training" (pull the project's labels, train as
+    `claimkit train` does, switch to the new model only if it trained). With --connect, the
+    backend is added to that project's Settings > Model. Runs until Ctrl-C.
+    """
+    from annotate.backend import serve
+
+    def ready(url: str, backend_id: int | None) -> None:
+        where = (
+            f"; connected to project {args.connect_to!r} (model id {backend_id})"
+            if backend_id
+            else ""
+        )
+        print(f"claimkit backend at {url}{where}; stop it with Ctrl-C", flush=True)
+
+    call(serve, args, on_ready=ready)
+    return 0
+
+
 def _dd(args: argparse.Namespace) -> str:
     return f" --data-dir {args.data_dir}" if args.data_dir else ""
 
@@ -146,6 +169,7 @@ def register(subparsers: Any) -> None:
                 "--port", type=int, help="port (default: 8080 if free, else a free one)"
             )
         sub.set_defaults(func=func)
+    _register_backend(studio_sub)
 
     annotate_p = subparsers.add_parser(
         "annotate",
@@ -240,6 +264,39 @@ def register(subparsers: Any) -> None:
     )
     card_p.add_argument("folder", help="a folder written by `claimkit annotate pull`")
     card_p.add_argument("--template", required=True, help="Markdown template with {placeholders}")
+
+
+def _register_backend(studio_sub: Any) -> None:
+    from annotate.studio import BACKEND_PORT
+    from train.grids import Grid
+
+    backend_p = add_command(
+        studio_sub,
+        "backend",
+        _studio_backend,
+        epilog="example:\n  claimkit studio start\n"
+        "  claimkit studio backend --connect 'claimkit sentences'\n"
+        "Label Studio then shows the model under the project's Settings > Model.",
+    )
+    backend_p.add_argument(
+        "--port", type=int, default=BACKEND_PORT, help=f"port (default: {BACKEND_PORT})"
+    )
+    backend_p.add_argument(
+        "--model", metavar="DIR", help="model to serve first (default: the shipped model)"
+    )
+    backend_p.add_argument(
+        "--workdir",
+        default=".claimkit/backend",
+        help="where retrained models and pulled labels go (default: .claimkit/backend)",
+    )
+    add_choice(backend_p, "--grid", Grid, "the grid retraining searches", default="default")
+    backend_p.add_argument(
+        "--connect",
+        dest="connect_to",
+        metavar="PROJECT",
+        help="connect the backend to this project (by title) once it answers",
+    )
+    add_connection(backend_p)
 
 
 def _register_review(sub: Any) -> None:

@@ -27,6 +27,7 @@ from claimkit.errors import StudioError
 
 DEFAULT_DATA_DIR = Path(".claimkit") / "studio"
 DEFAULT_PORT = 8080
+BACKEND_PORT = 9090  # claimkit's model backend; the port of Label Studio's own ML examples
 STATE_FILE = "claimkit-server.json"
 LOG_FILE = "server.log"
 ADMIN_EMAIL = "admin@claimkit.local"
@@ -96,6 +97,19 @@ def label_studio_executable() -> Path:
     return exe
 
 
+# Label Studio's default banned subnets (label_studio/core/utils/io.py, validate_ip, 1.23.2)
+# less exactly 127.0.0.0/8: the server claimkit starts may reach a model backend on the
+# loopback address (and that backend's webhook), nothing else reserved. A test checks this list
+# against the installed server's own.
+BANNED_EXCEPT_LOOPBACK = (
+    "0.0.0.0/8,10.0.0.0/8,100.64.0.0/10,169.254.0.0/16,172.16.0.0/12,192.0.0.0/24,"
+    "192.0.2.0/24,192.88.99.0/24,192.168.0.0/16,198.18.0.0/15,198.51.100.0/24,203.0.113.0/24,"
+    "224.0.0.0/4,233.252.0.0/24,240.0.0.0/4,255.255.255.255/32,::/128,::1/128,::ffff:0:0/96,"
+    "::ffff:0:0:0/96,64:ff9b::/96,64:ff9b:1::/48,100::/64,2001:0000::/32,2001:20::/28,"
+    "2001:db8::/32,2002::/16,fc00::/7,fe80::/10,ff00::/8"
+)
+
+
 def server_env(data_dir: Path, state: ServerState | None = None) -> dict[str, str]:
     """Environment for any `label-studio` call: data in `data_dir`, no outbound calls."""
     env = dict(os.environ)
@@ -110,6 +124,11 @@ def server_env(data_dir: Path, state: ServerState | None = None) -> dict[str, st
         COLLECT_ANALYTICS="false",
         # Read only when the organization is created, i.e. on the very first start.
         LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN="true",
+        # SSRF protection stays on; only 127.0.0.0/8 leaves the banned list (a local backend)
+        SSRF_PROTECTION_ENABLED="true",
+        ML_BLOCK_LOCAL_IP="true",
+        USE_DEFAULT_BANNED_SUBNETS="false",
+        USER_ADDITIONAL_BANNED_SUBNETS=BANNED_EXCEPT_LOOPBACK,
     )
     if state is not None:
         env.update(

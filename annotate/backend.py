@@ -1,0 +1,420 @@
+"""claimkit as a Label Studio ML backend: suggestions while labelling, retraining on request.
+
+The protocol is Label Studio 1.23's own (``label_studio/ml/api_connector.py``, ``ml/models.py``):
+
+    GET  /health      {"status": "UP", ...}               (Label Studio waits 1 s)
+    POST /setup       {"project", "schema", "hostname", "access_token"} -> {"model_version"}
+    POST /predict     {"tasks", "label_config", "project"} -> {"results": [one per task]}
+    POST /webhook     {"action": "START_TRAINING", "project": {...}} -> {"job"}; other events: ignored
+    POST /job_status  {"job"} -> {"job_status": "queued" | "started" | "finished" | "failed", ...}
+    GET  /versions    {"versions": [model_version, ...]}
+
+Training pulls the project's gold labels with the same code as ``claimkit annotate pull``, trains
+with the same workflow as ``claimkit train`` (grouped CV, manifest, model card) in a separate
+process, into a new folder ``<workdir>/models/v<N>``; the backend switches to it only when it
+trained and loaded without error. A request takes the model once, so every request is answered
+by one complete model, also during a switch.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import multiprocessing
+import threading
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from claimkit.errors import ClaimkitError, InputError
+from models import load
+from train.grids import Grid
+
+from .client import connect
+from .pull import pull
+from .studio import BACKEND_PORT, HOST
+
+if TYPE_CHECKING:
+    from models import Tagger
+
+MAX_TASKS = 5000  # per /predict request; Label Studio waits 100 s for an answer
+
+
+@dataclass
+class Control:
+    """Where a labelling config wants the model's answer: the choice control and its text."""
+
+    from_name: str
+    to_name: str
+    data_key: str
+    choices: tuple[str, ...]
+    spans: str | None = None  # a <Labels> control on the same text, for the cues
+    span_labels: tuple[str, ...] = ()
+
+
+def read_config(label_config: str) -> Control:
+    """The first <Choices> control of ``label_config`` and the <Text> it labels (pure)."""
+    try:
+        root = ET.fromstring(label_config)
+    except ET.ParseError as exc:
+        raise InputError(f"label_config is not XML: {exc}") from None
+    choices = next(root.iter("Choices"), None)
+    if choices is None or not choices.get("name") or not choices.get("toName"):
+        raise InputError("label_config has no <Choices name=... toName=...> control to predict")
+    to_name = str(choices.get("toName"))
+    text = next((t for t in root.iter("Text") if t.get("name") == to_name), None)
+    value = (text.get("value") if text is not None else None) or ""
+    if not value.startswith("$"):
+        raise InputError(f"label_config: no <Text name={to_name!r} value=$field> for the choices")
+    labels = next((c for c in root.iter("Labels") if c.get("toName") == to_name), None)
+    return Control(
+        from_name=str(choices.get("name")),
+        to_name=to_name,
+        data_key=value[1:],
+        choices=tuple(str(c.get("value")) for c in choices.iter("Choice")),
+        spans=labels.get("name") if labels is not None else None,
+        span_labels=tuple(str(c.get("value")) for c in labels.iter("Label"))
+        if labels is not None
+        else (),
+    )
+
+
+def predictions(
+    tagger: Tagger, tasks: list[dict[str, Any]], control: Control
+) -> list[dict[str, Any]]:
+    """One Label Studio prediction per task: the label as a choice, its probability as the score
+    (sort the Data Manager by it, least sure first) and the cues as spans where the config has a
+    <Labels> control whose values name cue kinds."""
+    texts = []
+    for n, task in enumerate(tasks):
+        text = (task.get("data") or {}).get(control.data_key)
+        if not isinstance(text, str):
+            raise InputError(
+                f"task {task.get('id', n)}: data has no text field {control.data_key!r}"
+            )
+        texts.append(text)
+    out = []
+    for pred in tagger.predict(texts, cues=control.spans is not None):
+        result: list[dict[str, Any]] = []
+        if pred.label in control.choices:
+            result.append(
+                {
+                    "from_name": control.from_name,
+                    "to_name": control.to_name,
+                    "type": "choices",
+                    "value": {"choices": [pred.label]},
+                }
+            )
+        for cue in pred.cues:
+            if control.spans and cue.kind in control.span_labels:
+                result.append(
+                    {
+                        "from_name": control.spans,
+                        "to_name": control.to_name,
+                        "type": "labels",
+                        "value": {
+                            "start": cue.start,
+                            "end": cue.end,
+                            "text": cue.text,
+                            "labels": [cue.kind],
+                        },
+                    }
+                )
+        out.append(
+            {
+                "result": result,
+                "score": round(float(pred.probabilities[pred.label]), 4),
+                "model_version": tagger.model_version,
+            }
+        )
+    return out
+
+
+@dataclass
+class Job:
+    """A training run and what became of it."""
+
+    id: str
+    project: str
+    status: str = "queued"  # queued | started | finished | failed
+    error: str = ""
+    model_version: str = ""
+    started: float = field(default_factory=time.time)
+    finished: float | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "job": self.id,
+            "job_status": self.status,
+            "project": self.project,
+            "error": self.error,
+            "model_version": self.model_version,
+            "started": self.started,
+            "finished": self.finished,
+        }
+
+
+def _train_in_child(
+    hostname: str, token: str, title: str, labelled: str, out: str, grid: str
+) -> str:
+    """Pull the project and train a model folder (runs in a child process; returns ``out``)."""
+    from train.workflow import train_model
+
+    pull(labelled, title, url=hostname, api_key=token, force=True, progress=False)
+    train_model(labelled, out, grid=grid, progress=False, n_jobs=1, name="studio-backend")  # type: ignore[arg-type]
+    return out
+
+
+class Backend:
+    """The serving model, its versions and the training jobs (thread-safe)."""
+
+    def __init__(
+        self, workdir: str | Path, model: str | Path | None = None, grid: Grid = "default"
+    ):
+        self.workdir = Path(workdir)
+        (self.workdir / "models").mkdir(parents=True, exist_ok=True)
+        self.grid = grid
+        self.tagger = load(model)  # replaced as a whole: a request reads it once
+        self.versions = [self.tagger.model_version]
+        self.projects: dict[str, dict[str, str]] = {}  # project uid -> hostname, token
+        self.jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self._pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("spawn")
+        )
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def setup(self, body: dict[str, Any]) -> dict[str, Any]:
+        project = str(body.get("project") or "")
+        if body.get("hostname") and body.get("access_token"):
+            self.projects[project.split(".")[0]] = {
+                "hostname": str(body["hostname"]),
+                "token": str(body["access_token"]),
+            }
+        if body.get("schema"):
+            read_config(str(body["schema"]))  # refuse a config with nothing to predict
+        return {"model_version": self.tagger.model_version}
+
+    def predict(self, body: dict[str, Any]) -> dict[str, Any]:
+        tasks = body.get("tasks")
+        if not isinstance(tasks, list) or not tasks:
+            raise InputError("'tasks' must be a non-empty list of tasks")
+        if len(tasks) > MAX_TASKS:
+            raise InputError(f"{len(tasks)} tasks in one request; send at most {MAX_TASKS}")
+        control = read_config(str(body.get("label_config") or ""))
+        tagger = self.tagger  # one model for the whole request
+        return {
+            "results": predictions(tagger, tasks, control),
+            "model_version": tagger.model_version,
+        }
+
+    def start_training(self, project: dict[str, Any]) -> Job:
+        pid = str(project.get("id") or "")
+        where = self.projects.get(pid)
+        if where is None:
+            raise InputError(
+                f"project {pid or '?'}: not set up with this backend yet (Label Studio calls "
+                "/setup when the backend is connected); reconnect the model in the project settings"
+            )
+        title = str(project.get("title") or "")
+        with self._lock:
+            running = [j for j in self.jobs.values() if j.status in ("queued", "started")]
+            if running:
+                return running[0]
+            n = len(list((self.workdir / "models").glob("v*"))) + 1
+            job = Job(id=f"train-{n}", project=pid, status="started")
+            self.jobs[job.id] = job
+        out = self.workdir / "models" / f"v{n}"
+        labelled = self.workdir / "labelled" / f"project-{pid}"
+        future = self._pool.submit(
+            _train_in_child,
+            where["hostname"],
+            where["token"],
+            title,
+            str(labelled),
+            str(out),
+            self.grid,
+        )
+        future.add_done_callback(lambda f: self._finish(job, f))
+        return job
+
+    def _finish(self, job: Job, future: concurrent.futures.Future[str]) -> None:
+        try:
+            tagger = load(future.result())
+        except Exception as exc:  # noqa: BLE001 - any failure leaves the serving model as it was
+            job.status, job.error = "failed", _one_line(exc)
+        else:
+            with self._lock:
+                self.tagger = tagger
+                self.versions.append(tagger.model_version)
+            job.status, job.model_version = "finished", tagger.model_version
+        job.finished = time.time()
+        (self.workdir / "jobs.json").write_text(
+            json.dumps([j.as_json() for j in self.jobs.values()], indent=1), encoding="utf-8"
+        )
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:300]
+
+
+def create_app(backend: Backend) -> Starlette:
+    """The HTTP face of ``backend`` (Starlette; errors in the request are a 4xx with one line)."""
+
+    async def body_of(request: Request) -> dict[str, Any]:
+        try:
+            body = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise InputError("the request body is not JSON") from None
+        if not isinstance(body, dict):
+            raise InputError("the request body must be a JSON object")
+        return body
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse(
+            {
+                "status": "UP",
+                "model_class": "claimkit",
+                "model_version": backend.tagger.model_version,
+            }
+        )
+
+    async def setup(request: Request) -> JSONResponse:
+        return JSONResponse(backend.setup(await body_of(request)))
+
+    async def predict(request: Request) -> JSONResponse:
+        body = await body_of(request)
+        return JSONResponse(await run_in_threadpool(backend.predict, body))
+
+    async def webhook(request: Request) -> JSONResponse:
+        body = await body_of(request)
+        if body.get("action") != "START_TRAINING":
+            return JSONResponse({"status": "ignored", "action": body.get("action")})
+        project = body.get("project")
+        if not isinstance(project, dict):
+            raise InputError("START_TRAINING needs the project object")
+        job = backend.start_training(project)
+        return JSONResponse(job.as_json(), status_code=201)
+
+    async def job_status(request: Request) -> JSONResponse:
+        body = await body_of(request)
+        job = backend.jobs.get(str(body.get("job")))
+        if job is None:
+            return JSONResponse({"job_status": "removed"}, status_code=410)
+        return JSONResponse(job.as_json())
+
+    async def versions(request: Request) -> JSONResponse:
+        return JSONResponse({"versions": list(backend.versions)})
+
+    async def refused(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"error": _one_line(exc)}, status_code=400)
+
+    return Starlette(
+        routes=[
+            Route("/health", health, methods=["GET"]),
+            Route("/", health, methods=["GET"]),
+            Route("/setup", setup, methods=["POST"]),
+            Route("/predict", predict, methods=["POST"]),
+            Route("/webhook", webhook, methods=["POST"]),
+            Route("/job_status", job_status, methods=["POST"]),
+            Route("/versions", versions, methods=["GET"]),
+        ],
+        exception_handlers={ClaimkitError: refused},
+    )
+
+
+def make_server(
+    workdir: str | Path = ".claimkit/backend",
+    *,
+    model: str | Path | None = None,
+    port: int = BACKEND_PORT,
+    host: str = HOST,
+    grid: Grid = "default",
+) -> tuple[Any, Backend]:
+    """A uvicorn server for a new :class:`Backend` (not started: ``server.run()``)."""
+    import uvicorn
+
+    backend = Backend(workdir, model, grid)
+    config = uvicorn.Config(create_app(backend), host=host, port=port, log_level="warning")
+    return uvicorn.Server(config), backend
+
+
+def serve(
+    workdir: str | Path = ".claimkit/backend",
+    *,
+    model: str | Path | None = None,
+    port: int = BACKEND_PORT,
+    host: str = HOST,
+    grid: Grid = "default",
+    connect_to: str | None = None,
+    url: str | None = None,
+    api_key: str | None = None,
+    data_dir: str | Path | None = None,
+    on_ready: Any = None,
+) -> None:
+    """Run the backend until interrupted. With ``connect_to``, connect it to that Label Studio
+    project once it answers (Label Studio calls /health and /setup then)."""
+    server, backend = make_server(workdir, model=model, port=port, host=host, grid=grid)
+
+    def when_up() -> None:
+        while not server.started:
+            if server.should_exit:
+                return
+            time.sleep(0.05)
+        backend_id = None
+        if connect_to is not None:
+            try:
+                backend_id = connect_backend(
+                    connect_to, f"http://{host}:{port}", url=url, api_key=api_key, data_dir=data_dir
+                )
+            except ClaimkitError as exc:
+                print(f"claimkit: error: {exc}", flush=True)
+                server.should_exit = True
+                return
+        if on_ready is not None:
+            on_ready(f"http://{host}:{port}", backend_id)
+
+    threading.Thread(target=when_up, daemon=True).start()
+    try:
+        server.run()
+    finally:
+        backend.close()
+
+
+def connect_backend(
+    project: str,
+    backend_url: str,
+    *,
+    url: str | None = None,
+    api_key: str | None = None,
+    data_dir: str | Path | None = None,
+) -> int:
+    """Connect the backend at ``backend_url`` to the Label Studio project titled ``project``
+    (Settings > Model, through the API); an existing connection to that URL is kept. Returns
+    the ML backend's id in Label Studio."""
+    studio = connect(url, api_key, data_dir)
+    proj = studio.get_project(project)
+    for existing in studio.call("listing the project's models", studio.ls.ml.list, project=proj.id):
+        if str(existing.url).rstrip("/") == backend_url.rstrip("/"):
+            return int(existing.id)
+    created = studio.call(
+        f"connecting the model backend {backend_url} to project {project!r}",
+        studio.ls.ml.create,
+        project=proj.id,
+        url=backend_url,
+        title="claimkit",
+        description="claimkit: TF-IDF + logistic regression, retrained on this project's labels",
+        is_interactive=False,
+    )
+    return int(created.id)

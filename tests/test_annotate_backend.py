@@ -1,0 +1,264 @@
+"""The model backend: the protocol Label Studio speaks (in-process HTTP), and the whole loop
+against the real Label Studio (connect, suggestions, training, health during training)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from annotate import client, interface, studio
+from annotate.backend import Backend, connect_backend, create_app, make_server, read_config
+from annotate.push import push
+from claimkit.errors import InputError
+from claimkit.labels import LABELS
+
+ROOT = Path(__file__).resolve().parents[1]
+SPANS_CONFIG = """<View>
+  <Text name="sentence" value="$body"/>
+  <Labels name="cues" toName="sentence"><Label value="hedge"/><Label value="attribution"/></Labels>
+  <Choices name="stance" toName="sentence"><Choice value="speculative"/><Choice value="confirmed"/></Choices>
+</View>"""
+SENTENCES = [
+    "North Korea could reportedly deploy troops to Kursk, officials said.",
+    "The bank raised interest rates to 4.75% on Thursday.",
+]
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory):
+    b = Backend(tmp_path_factory.mktemp("backend"))
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="module")
+def http(backend):
+    with TestClient(create_app(backend)) as c:
+        yield c
+
+
+def test_read_config_finds_the_choices_and_their_text():
+    ours = read_config(interface.label_config())
+    assert (ours.from_name, ours.to_name, ours.data_key) == ("label", "text", "text")
+    assert ours.choices == LABELS and ours.spans is None
+    other = read_config(SPANS_CONFIG)
+    assert (other.from_name, other.data_key, other.spans) == ("stance", "body", "cues")
+    assert other.span_labels == ("hedge", "attribution")
+    for bad, why in [("<View/>", "no <Choices"), ("<View", "not XML")]:
+        with pytest.raises(InputError, match=why):
+            read_config(bad)
+
+
+def test_predict_answers_one_result_per_task_in_the_configs_names(http, backend):
+    tasks = [{"id": i, "data": {"text": s}} for i, s in enumerate(SENTENCES)]
+    reply = http.post("/predict", json={"tasks": tasks, "label_config": interface.label_config()})
+    assert reply.status_code == 200
+    body = reply.json()
+    assert len(body["results"]) == 2 and body["model_version"] == backend.tagger.model_version
+    expected = backend.tagger.predict(SENTENCES)
+    for result, pred in zip(body["results"], expected, strict=True):
+        (choice,) = result["result"]
+        assert choice["from_name"] == "label" and choice["to_name"] == "text"
+        assert choice["value"]["choices"] == [pred.label]
+        assert result["score"] == round(pred.probabilities[pred.label], 4)
+
+
+def test_cues_become_spans_where_the_config_has_labels_for_them(http):
+    tasks = [{"id": 1, "data": {"body": SENTENCES[0]}}]
+    (result,) = http.post("/predict", json={"tasks": tasks, "label_config": SPANS_CONFIG}).json()[
+        "results"
+    ]
+    spans = [r for r in result["result"] if r["type"] == "labels"]
+    assert spans and all(r["from_name"] == "cues" for r in spans)
+    for r in spans:
+        v = r["value"]
+        assert SENTENCES[0][v["start"] : v["end"]] == v["text"]
+        assert v["labels"][0] in ("hedge", "attribution")
+    # a choice the model's label is not among is left out, the score stays
+    assert all(
+        r["value"].get("choices", ["speculative"])[0] in ("speculative", "confirmed")
+        for r in result["result"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "payload", "reason"),
+    [
+        ("/predict", b"{not json", "not JSON"),
+        ("/predict", b"[1, 2]", "JSON object"),
+        ("/predict", json.dumps({"tasks": []}).encode(), "non-empty list"),
+        (
+            "/predict",
+            json.dumps(
+                {"tasks": [{"data": {}}], "label_config": interface.label_config()}
+            ).encode(),
+            "no text field 'text'",
+        ),
+        (
+            "/webhook",
+            json.dumps({"action": "START_TRAINING", "project": {"id": 99}}).encode(),
+            "not set up",
+        ),
+    ],
+)
+def test_malformed_requests_get_a_4xx_with_one_line(http, path, payload, reason):
+    reply = http.post(path, content=payload, headers={"Content-Type": "application/json"})
+    assert reply.status_code == 400
+    assert reason in reply.json()["error"] and "\n" not in reply.json()["error"]
+
+
+def test_health_versions_setup_and_ignored_events(http, backend):
+    assert http.get("/health").json()["status"] == "UP"
+    assert http.get("/versions").json()["versions"] == [backend.tagger.model_version]
+    setup = {
+        "project": "7.1700000000",
+        "schema": interface.label_config(),
+        "hostname": "http://127.0.0.1:1",
+        "access_token": "t",
+    }
+    assert http.post("/setup", json=setup).json() == {"model_version": backend.tagger.model_version}
+    assert backend.projects["7"] == {"hostname": "http://127.0.0.1:1", "token": "t"}
+    assert (
+        http.post("/webhook", json={"action": "ANNOTATION_CREATED"}).json()["status"] == "ignored"
+    )
+    assert http.post("/job_status", json={"job": "nope"}).status_code == 410
+
+
+def test_a_failed_training_is_reported_and_keeps_the_serving_model(http, backend):
+    # the project is "set up" at a closed port: the pull inside training fails
+    before = backend.tagger
+    job = http.post(
+        "/webhook", json={"action": "START_TRAINING", "project": {"id": 7, "title": "p"}}
+    )
+    assert job.status_code == 201
+    job_id = job.json()["job"]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        state = http.post("/job_status", json={"job": job_id}).json()
+        if state["job_status"] not in ("queued", "started"):
+            break
+        time.sleep(0.5)
+    assert state["job_status"] == "failed" and state["error"]
+    assert "127.0.0.1:1" in state["error"] and backend.tagger is before
+
+
+# ------------------------------------------------------------------ the real Label Studio
+def banned_defaults() -> list[str]:
+    """The default banned subnets in the installed Label Studio's own source."""
+    import label_studio
+
+    source = Path(label_studio.__file__).parent / "core" / "utils" / "io.py"
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Assign)
+            and getattr(node.targets[0], "id", "") == "default_banned_subnets"
+        ):
+            return list(ast.literal_eval(node.value))
+    raise AssertionError("default_banned_subnets not found")
+
+
+@pytest.mark.studio
+def test_the_started_server_opens_only_the_loopback_range(studio_server):
+    environ = Path(f"/proc/{studio_server.pid}/environ").read_bytes().split(b"\0")
+    env = dict(item.decode().split("=", 1) for item in environ if b"=" in item)
+    assert env["SSRF_PROTECTION_ENABLED"] == "true" and env["ML_BLOCK_LOCAL_IP"] == "true"
+    assert env["USE_DEFAULT_BANNED_SUBNETS"] == "false"
+    banned = env["USER_ADDITIONAL_BANNED_SUBNETS"].split(",")
+    assert sorted(banned) == sorted(s for s in banned_defaults() if s != "127.0.0.0/8")
+
+
+@pytest.fixture
+def running_backend(tmp_path):
+    server, backend = make_server(tmp_path / "backend", port=studio.free_port(), grid="quick")
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    url = f"http://{server.config.host}:{server.config.port}"
+    yield url, backend
+    server.should_exit = True
+    thread.join(timeout=10)
+    backend.close()
+
+
+def predictions_of(admin, task_id: int) -> list:
+    return list(admin.ls.tasks.get(task_id).predictions or [])
+
+
+@pytest.mark.studio
+def test_connect_suggest_train_and_switch(studio_server, seed_dataset, running_backend, tmp_path):
+    url, backend = running_backend
+    dd = studio_server.data_dir
+    title = "backend loop"
+    push(seed_dataset, title, data_dir=dd, progress=False, limit=20)
+    backend_id = connect_backend(title, url, data_dir=dd)
+    assert connect_backend(title, url, data_dir=dd) == backend_id  # connecting twice keeps one
+    admin = client.connect(data_dir=dd)
+    project = admin.get_project(title)
+    assert project.id and str(project.id) in backend.projects  # Label Studio called /setup
+
+    # a task imported after the backend was connected gets its suggestion when asked for
+    push(seed_dataset, title, data_dir=dd, progress=False)  # the rest of the seed sentences
+    tasks = sorted(admin.iter_tasks(project.id), key=lambda t: t.id)
+    newest = tasks[-1].id
+    admin.ls.actions.create(
+        id="retrieve_tasks_predictions",
+        project=project.id,
+        selected_items={"all": False, "included": [newest]},
+    )
+    (first,) = predictions_of(admin, newest)
+    assert first.model_version == backend.tagger.model_version
+    assert first.result[0]["value"]["choices"][0] in LABELS and 0 < first.score <= 1
+
+    # the maintainers' labels on every seed sentence, then "Start training" through the API
+    ids = {str((t.data or {}).get("sentence_id")) for t in tasks}
+    labels = tmp_path / "labels.jsonl"
+    rows = [json.loads(line) for line in (ROOT / "data" / "labels" / "maintainers.jsonl").open()]
+    labels.write_text("".join(json.dumps(r) + "\n" for r in rows if r["sentence_id"] in ids))
+    push(
+        seed_dataset,
+        title,
+        with_labels=labels,
+        annotator="ann@example.org",
+        data_dir=dd,
+        progress=False,
+    )
+    old_version = backend.tagger.model_version
+    admin.ls.ml.train(backend_id)
+    slow = []
+    deadline = time.monotonic() + 600
+    with httpx.Client() as http:
+        while time.monotonic() < deadline:
+            t0 = time.perf_counter()
+            assert http.get(url + "/health", timeout=1.0).status_code == 200  # Label Studio's 1 s
+            slow.append(time.perf_counter() - t0)
+            jobs = list(backend.jobs.values())
+            if jobs and jobs[-1].status not in ("queued", "started"):
+                break
+            time.sleep(0.25)
+    (job,) = backend.jobs.values()
+    assert job.status == "finished", job.error
+    assert len(slow) > 3  # health was asked while training ran
+    new_version = backend.tagger.model_version
+    assert new_version != old_version and backend.versions == [old_version, new_version]
+    assert (Path(backend.workdir) / "models" / "v1" / "MODEL_CARD.md").is_file()
+
+    # later suggestions come from the new model
+    admin.ls.actions.create(
+        id="retrieve_tasks_predictions",
+        project=project.id,
+        selected_items={"all": False, "included": [newest]},
+    )
+    versions = {p.model_version for p in predictions_of(admin, newest)}
+    assert new_version in versions
+    assert os.environ.get("LABEL_STUDIO_URL") is None  # the test spoke to its own server only
