@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -177,9 +178,14 @@ class Backend:
     """The serving model, its versions and the training jobs (thread-safe)."""
 
     def __init__(
-        self, workdir: str | Path, model: str | Path | None = None, grid: Grid = "default"
+        self,
+        workdir: str | Path,
+        model: str | Path | None = None,
+        grid: Grid = "default",
+        url: str = f"http://{HOST}:{BACKEND_PORT}",
     ):
         self.workdir = Path(workdir)
+        self.url = url  # where Label Studio reaches this backend
         (self.workdir / "models").mkdir(parents=True, exist_ok=True)
         self.grid = grid
         self.tagger = load(model)  # replaced as a whole: a request reads it once
@@ -257,7 +263,16 @@ class Backend:
             with self._lock:
                 self.tagger = tagger
                 self.versions.append(tagger.model_version)
-            job.status, job.model_version = "finished", tagger.model_version
+            job.model_version = tagger.model_version
+            where = self.projects.get(job.project, {})
+            try:
+                studio = connect(where.get("hostname"), where.get("token"))
+                show_version(studio, int(job.project), self.url, tagger.model_version)
+            except ClaimkitError as exc:  # serving goes on; the score column lags behind
+                job.error = (
+                    f"trained, but the project's model version was not updated: {_one_line(exc)}"
+                )
+            job.status = "finished"
         job.finished = time.time()
         (self.workdir / "jobs.json").write_text(
             json.dumps([j.as_json() for j in self.jobs.values()], indent=1), encoding="utf-8"
@@ -345,7 +360,7 @@ def make_server(
     """A uvicorn server for a new :class:`Backend` (not started: ``server.run()``)."""
     import uvicorn
 
-    backend = Backend(workdir, model, grid)
+    backend = Backend(workdir, model, grid, url=f"http://{host}:{port}")
     config = uvicorn.Config(create_app(backend), host=host, port=port, log_level="warning")
     return uvicorn.Server(config), backend
 
@@ -405,16 +420,51 @@ def connect_backend(
     the ML backend's id in Label Studio."""
     studio = connect(url, api_key, data_dir)
     proj = studio.get_project(project)
-    for existing in studio.call("listing the project's models", studio.ls.ml.list, project=proj.id):
+    try:
+        version = str(
+            httpx.get(backend_url.rstrip("/") + "/health", timeout=5).json()["model_version"]
+        )
+    except (httpx.HTTPError, ValueError, KeyError):
+        raise InputError(f"no claimkit backend answers at {backend_url}: start it first") from None
+    return show_version(studio, proj.id, backend_url, version)
+
+
+def show_version(studio: Any, project_id: int, backend_url: str, version: str) -> int:
+    """Connect (or find) the backend at ``backend_url`` in the project, titled with the model
+    version it serves, and make that the project's model version: Label Studio names a live
+    model by its title, and the Data Manager's "Prediction score" (and sorting by it) counts
+    only the predictions of the project's model version."""
+    backend_id = None
+    for existing in studio.call(
+        "listing the project's models", studio.ls.ml.list, project=project_id
+    ):
         if str(existing.url).rstrip("/") == backend_url.rstrip("/"):
-            return int(existing.id)
-    created = studio.call(
-        f"connecting the model backend {backend_url} to project {project!r}",
-        studio.ls.ml.create,
-        project=proj.id,
-        url=backend_url,
-        title="claimkit",
-        description="claimkit: TF-IDF + logistic regression, retrained on this project's labels",
-        is_interactive=False,
+            backend_id = int(existing.id)
+            if existing.title != version:
+                # URL and project go along: Label Studio 1.23 answers 500 to a PATCH without them
+                studio.call(
+                    "renaming the model",
+                    studio.ls.ml.update,
+                    id=backend_id,
+                    url=str(existing.url),
+                    project=project_id,
+                    title=version,
+                )
+    if backend_id is None:
+        created = studio.call(
+            f"connecting the model backend {backend_url} to project {project_id}",
+            studio.ls.ml.create,
+            project=project_id,
+            url=backend_url,
+            title=version,
+            description="claimkit: TF-IDF + logistic regression, retrained on this project's labels",
+            is_interactive=False,
+        )
+        backend_id = int(created.id)
+    studio.call(
+        "setting the project's model version",
+        studio.ls.projects.update,
+        id=project_id,
+        model_version=version,
     )
-    return int(created.id)
+    return backend_id

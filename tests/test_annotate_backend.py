@@ -206,6 +206,8 @@ def test_connect_suggest_train_and_switch(studio_server, seed_dataset, running_b
     admin = client.connect(data_dir=dd)
     project = admin.get_project(title)
     assert project.id and str(project.id) in backend.projects  # Label Studio called /setup
+    # the project shows the backend's version: the Data Manager scores count its predictions
+    assert admin.ls.projects.get(project.id).model_version == backend.tagger.model_version
 
     # a task imported after the backend was connected gets its suggestion when asked for
     push(seed_dataset, title, data_dir=dd, progress=False)  # the rest of the seed sentences
@@ -261,4 +263,7 @@ def test_connect_suggest_train_and_switch(studio_server, seed_dataset, running_b
     )
     versions = {p.model_version for p in predictions_of(admin, newest)}
     assert new_version in versions
+    assert admin.ls.projects.get(project.id).model_version == new_version, job.error
+    ordered = admin.ls.tasks.list(project=project.id, fields="all", page_size=5)
+    assert any(getattr(t, "predictions_score", None) is not None for t in ordered)
     assert os.environ.get("LABEL_STUDIO_URL") is None  # the test spoke to its own server only
