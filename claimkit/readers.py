@@ -91,8 +91,34 @@ def parse_html(html: str, source: str) -> tuple[str, str]:
     return text, title
 
 
-def _jsonl_articles(path: Path, text: str, max_bytes: int | None) -> Iterator[Article | Problem]:
-    for number, line in enumerate(text.splitlines(), start=1):
+def _jsonl_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of a JSON Lines file, read line by line: memory stays flat however
+    large the file (UTF-16 files, rare, are decoded whole)."""
+    with path.open("rb") as handle:
+        head = handle.read(8192)
+        if head.startswith(_UTF16_BOMS) or not head.strip():
+            yield from enumerate(_decode(path, head + handle.read()).splitlines(), start=1)
+            return
+        if b"\x00" in head:
+            _decode(path, head)  # the binary-file error
+        handle.seek(0)
+        offset = 0
+        for number, raw in enumerate(handle, start=1):
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw, offset = raw[len(codecs.BOM_UTF8) :], len(codecs.BOM_UTF8)
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise InputError(
+                    f"{path}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset "
+                    f"{offset + err.start}); convert it to UTF-8, e.g. with iconv"
+                ) from None
+            offset += len(raw)
+            yield number, line
+
+
+def _jsonl_articles(path: Path, max_bytes: int | None) -> Iterator[Article | Problem]:
+    for number, line in _jsonl_lines(path):
         if not line.strip():
             continue
         where = f"{path}:{number}"
@@ -144,15 +170,14 @@ def read_file(
                 f"{path}: unknown extension {suffix or '(none)'!r}; use .txt, .html, .htm or .jsonl"
             )
         try:
+            if suffix in JSONL_SUFFIXES:
+                yield from _jsonl_articles(path, max_bytes)
+                return
             data = path.read_bytes()
         except OSError as err:
             raise InputError(f"{path}: cannot read ({err.strerror})") from None
-        if suffix not in JSONL_SUFFIXES:
-            _check_size(str(path), len(data), max_bytes)
+        _check_size(str(path), len(data), max_bytes)
         text = _decode(path, data)
-        if suffix in JSONL_SUFFIXES:
-            yield from _jsonl_articles(path, text, max_bytes)
-            return
         if suffix in HTML_SUFFIXES:
             text, title = parse_html(text, str(path))
         else:

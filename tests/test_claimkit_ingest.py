@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import subprocess
 import sys
@@ -204,3 +205,23 @@ def test_a_failed_run_leaves_the_previous_dataset_untouched(
         ingest([SEEDS], tmp_path / "out", progress=False)
     assert len(load_table(tmp_path / "out")) == SEED_COUNTS["metro-putin-north-korean-troops"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_jsonl_is_read_line_by_line(tmp_path: Path) -> None:
+    """A JSON Lines file streams: the articles before a broken line are read, then the problem
+    is reported with its byte offset (a whole-file decode would refuse every line)."""
+    from claimkit.readers import Article, Problem, read_articles
+
+    path = tmp_path / "big.jsonl"
+    good = b'{"id": "a", "text": "Officials said the talks would resume."}\n'
+    path.write_bytes(
+        codecs.BOM_UTF8 + good + good.replace(b'"a"', b'"b"') + b'{"id": "c", "text": "caf\xe9"}\n'
+    )
+    items = list(read_articles([path]))
+    assert [a.article_id for a in items if isinstance(a, Article)] == ["a", "b"]
+    (problem,) = [p for p in items if isinstance(p, Problem)]
+    broken_at = 3 + 2 * len(good) + len(b'{"id": "c", "text": "caf')
+    assert f"byte 0xe9 at offset {broken_at}" in str(problem)
+    # UTF-16 (with its byte-order mark) is still read, as a whole
+    path.write_text(good.decode() * 2, encoding="utf-16")
+    assert [a.article_id for a in read_articles([path]) if isinstance(a, Article)] == ["a", "a"]
