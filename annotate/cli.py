@@ -251,6 +251,12 @@ def register(subparsers: Any) -> None:
         metavar="EXPORT_JSON",
         help="a Label Studio JSON export instead of the server",
     )
+    pull_p.add_argument(
+        "--full",
+        action="store_true",
+        help="export every task; by default a pull into a folder that holds an earlier pull of "
+        "the same project fetches only the tasks changed since (same result, less waiting)",
+    )
     add_quiet(pull_p)
     add_connection(pull_p)
 

@@ -9,7 +9,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -295,6 +295,7 @@ def write_labelled(
     provenance: Mapping[str, Any] | None = None,
     source: str = "export",
     test_articles: frozenset[str] | None = None,
+    state: Mapping[str, Any] | None = None,
 ) -> PullResult:
     """Parse `raw_export`, resolve, and write everything to `out` in one atomic replace.
 
@@ -357,6 +358,8 @@ def write_labelled(
         (tmp / "agreement.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         (tmp / PROVENANCE_FILE).write_text(json.dumps(prov, indent=2) + "\n", encoding="utf-8")
         (tmp / EXPORT_FILE).write_bytes(raw_export)
+        if state is not None:
+            (tmp / STATE_FILE).write_text(json.dumps(state) + "\n", encoding="utf-8")
     result = PullResult(str(out), counts, label_counts, report)
     if parsed.extra_tasks:
         result.notes.append(
@@ -404,8 +407,12 @@ def rebuild(
     )
 
 
-def _download(studio: Any, project_id: int, progress: bool) -> bytes:
-    """The project's full JSON export, with a byte counter (Label Studio sends no total)."""
+def _download(
+    studio: Any, project_id: int, progress: bool, ids: Sequence[int] | None = None
+) -> bytes:
+    """The project's JSON export (only tasks ``ids`` when given), with a byte counter."""
+    # Label Studio reads `ids[]`; the SDK's own `ids` parameter sends `ids`, which it ignores
+    extra = {"additional_query_parameters": {"ids[]": [str(i) for i in ids]}} if ids else None
     chunks = []
     with tqdm(
         unit="B",
@@ -416,11 +423,79 @@ def _download(studio: Any, project_id: int, progress: bool) -> bytes:
         leave=False,
     ) as bar:
         for chunk in studio.ls.projects.exports.download_sync(
-            project_id, export_type="JSON", download_all_tasks=True
+            project_id, export_type="JSON", download_all_tasks=True, request_options=extra
         ):
             chunks.append(chunk)
             bar.update(len(chunk))
     return b"".join(chunks)
+
+
+# What the last pull saw of each task, to ask the next one only for what changed since.
+STATE_FILE = "pull-state.json"
+# Fields that change whenever a task or any of its annotations is created, edited or deleted.
+_KEY_FIELDS = "id,updated_at,total_annotations,cancelled_annotations,annotations_ids"
+_IDS_PER_REQUEST = 500
+
+
+def _task_keys(studio: Any, project_id: int) -> dict[str, str]:
+    keys = {}
+    for t in studio.iter_tasks(project_id, include=_KEY_FIELDS):
+        stamp = t.updated_at.isoformat() if t.updated_at else ""
+        keys[str(t.id)] = (
+            f"{stamp}|{t.total_annotations}|{t.cancelled_annotations}|"
+            f"{getattr(t, 'annotations_ids', '')}"
+        )
+    return keys
+
+
+def _previous(
+    out: Path, url: str, project_id: int
+) -> tuple[list[dict[str, Any]], dict[str, str]] | None:
+    """The tasks and task keys of the last pull into ``out`` from this project, if any."""
+    try:
+        state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
+        if state.get("url") != url or state.get("project_id") != project_id:
+            return None
+        tasks = json.loads((out / EXPORT_FILE).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(tasks, list) or not isinstance(state.get("task_keys"), dict):
+        return None
+    return tasks, state["task_keys"]
+
+
+def _export(
+    studio: Any, project_id: int, out: Path, full: bool, progress: bool
+) -> tuple[bytes, dict[str, str], str]:
+    """(export, task keys, what was fetched): only the tasks changed since the last pull into
+    ``out`` when it came from the same project, merged with the rest of that pull's export."""
+    keys = _task_keys(studio, project_id)  # listed before the export: a later edit is refetched
+    previous = None if full else _previous(out, studio.conn.url, project_id)
+    if previous is not None:
+        old_tasks, old_keys = previous
+        changed = [int(i) for i, k in keys.items() if old_keys.get(i) != k]
+        if len(changed) <= len(keys) // 2:
+            fresh: list[dict[str, Any]] = []
+            for start in range(0, len(changed), _IDS_PER_REQUEST):
+                batch = changed[start : start + _IDS_PER_REQUEST]
+                fresh += json.loads(
+                    studio.call(
+                        "exporting changed tasks", _download, studio, project_id, progress, batch
+                    )
+                )
+            refetched = {int(t["id"]) for t in fresh}
+            kept = [
+                t for t in old_tasks if str(t.get("id")) in keys and int(t["id"]) not in refetched
+            ]
+            merged = sorted(kept + fresh, key=lambda t: int(t["id"]))
+            gone = len({str(t.get("id")) for t in old_tasks} - set(keys))
+            what = (
+                f"incremental: {len(changed)} of {len(keys)} tasks new or changed since the last "
+                f"pull, {gone} deleted"
+            )
+            return json.dumps(merged, ensure_ascii=False).encode("utf-8"), keys, what
+    raw = studio.call("exporting the project", _download, studio, project_id, progress)
+    return raw, keys, f"full: {len(keys)} tasks"
 
 
 def pull(
@@ -434,8 +509,13 @@ def pull(
     split_file: str | os.PathLike[str] | None = None,
     force: bool = False,
     progress: bool = True,
+    full: bool = False,
 ) -> PullResult:
     """Export `project` (or read `from_file`) and write the labelled dataset to `out`.
+
+    When ``out`` holds an earlier pull of the same project, only the tasks created, changed or
+    deleted since are fetched and merged into it (the result equals a full pull); ``full``
+    fetches everything.
 
     ``split_file`` (``data/split.json``) marks each row's split; see ``claimkit.split``.
     """
@@ -457,13 +537,23 @@ def pull(
     studio = connect(url, api_key, data_dir)
     proj = studio.get_project(project)
     exported_at = _now()
-    raw = studio.call("exporting the project", _download, studio, proj.id, progress)
+    raw, keys, fetched = _export(studio, proj.id, Path(out), full, progress)
     provenance = {
         "project": proj.title,
         "project_id": proj.id,
         "url": studio.conn.url,
         "exported_at": exported_at,
+        "fetched": fetched,
     }
-    return write_labelled(
-        out, raw, studio.users(), provenance, f"{studio.conn.url} project {proj.id}", test_articles
+    state = {"url": studio.conn.url, "project_id": proj.id, "task_keys": keys}
+    result = write_labelled(
+        out,
+        raw,
+        studio.users(),
+        provenance,
+        f"{studio.conn.url} project {proj.id}",
+        test_articles,
+        state=state,
     )
+    result.notes.insert(0, f"fetched: {fetched}")
+    return result

@@ -38,7 +38,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 
 from claimkit.datafiles import atomic_file, check_output
 from claimkit.errors import InputError, check_choice
-from claimkit.labels import LABELS
+from claimkit.labels import ordered_labels
 from claimkit.readers import DEFAULT_MAX_ARTICLE_BYTES, Problem, read_articles
 from models import load
 
@@ -74,11 +74,6 @@ def model_info(tagger: Tagger) -> dict[str, Any]:
         "sha256": tagger.sha256,
         "labels": list(tagger.labels),
     }
-
-
-def ordered_labels(labels: Sequence[str]) -> list[str]:
-    """The guideline's order (opinion, speculative, attributed, confirmed) first, then the rest."""
-    return [x for x in LABELS if x in labels] + [x for x in labels if x not in LABELS]
 
 
 def cue_segments(

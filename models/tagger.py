@@ -19,7 +19,7 @@ import numpy as np
 
 from claimkit.clean import content_regions
 from claimkit.errors import ClaimkitError, InputError
-from claimkit.labels import HEDGED, LABELS
+from claimkit.labels import HEDGED, ordered_labels
 from claimkit.segment import split_spans
 from models.artifact import load_model
 from models.cues import Attribution, Cue
@@ -166,9 +166,7 @@ class Tagger:
         self.labels: tuple[str, ...] = tuple(str(c) for c in self._clf.classes_)
         self._hedged = [is_hedged_label(label) for label in self.labels]
         # Summaries list labels in the guideline's order (opinion ... confirmed), not classes_'.
-        self._summary_labels = [x for x in LABELS if x in self.labels] + [
-            x for x in self.labels if x not in LABELS
-        ]
+        self._summary_labels = ordered_labels(self.labels)
         self._attribution = _attribution(pipeline, max_cues)
 
     # --------------------------------------------------------------------- identity

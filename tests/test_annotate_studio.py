@@ -399,3 +399,43 @@ def test_restart_after_stop_keeps_the_port(studio_server, admin):
     assert stopped is not None
     again = studio.start(dd)
     assert again.port == stopped.port and again.url == studio_server.url
+
+
+def test_incremental_pull_equals_a_full_pull(studio_server, admin, seed_dataset, tmp_path):
+    """Edits, additions, deletions and skips between two pulls: fetching only what changed
+    gives the same labelled dataset as exporting everything."""
+    dd = studio_server.data_dir
+    title = "incremental pull"
+    push(seed_dataset, title, data_dir=dd, limit=30, progress=False)
+    project = admin.get_project(title)
+    tasks = sorted(admin.iter_tasks(project.id), key=lambda t: t.id)
+    alice = as_user(admin, "alice.inc@claimkit.test")
+    for t, value in zip(tasks[:12], LABELS * 3, strict=False):
+        label(admin, t.id, value)
+        label(alice, t.id, value)
+    out = tmp_path / "labelled"
+    first = pull(out, title, data_dir=dd, progress=False)
+    assert first.notes[0] == "fetched: full: 30 tasks"
+
+    # between the pulls: an edited label, a new annotation, a skip, a deleted task, new tasks
+    edited = admin.ls.tasks.get(tasks[0].id).annotations[0]["id"]
+    admin.ls.annotations.update(id=edited, result=interface.choice_result("confirmed"))
+    label(admin, tasks[20].id, "opinion")
+    label(alice, tasks[21].id, was_cancelled=True)
+    admin.ls.tasks.delete(id=tasks[5].id)
+    push(seed_dataset, title, data_dir=dd, limit=10, progress=False)  # 10 more sentences
+
+    second = pull(out, title, data_dir=dd, progress=False)
+    assert (
+        second.notes[0]
+        == "fetched: incremental: 13 of 39 tasks new or changed since the last pull, 1 deleted"
+    )
+    full = tmp_path / "full"
+    again = pull(full, title, data_dir=dd, progress=False, full=True)
+    assert again.notes[0] == "fetched: full: 39 tasks"
+    for name in ("sentences.jsonl", "annotations.jsonl", "review.jsonl", "agreement.json"):
+        assert (out / name).read_text() == (full / name).read_text(), name
+    assert second.counts == again.counts and second.counts["tasks"] == 39
+    assert json.loads((out / "export.json").read_bytes()) == json.loads(
+        (full / "export.json").read_bytes()
+    )
