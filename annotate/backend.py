@@ -24,7 +24,7 @@ import multiprocessing
 import threading
 import time
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -141,26 +141,18 @@ def predictions(
 
 @dataclass
 class Job:
-    """A training run and what became of it."""
+    """A training run and what became of it (fields named as /job_status answers them)."""
 
-    id: str
+    job: str
     project: str
-    status: str = "queued"  # queued | started | finished | failed
+    job_status: str = "queued"  # queued | started | finished | failed
     error: str = ""
     model_version: str = ""
     started: float = field(default_factory=time.time)
     finished: float | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "job": self.id,
-            "job_status": self.status,
-            "project": self.project,
-            "error": self.error,
-            "model_version": self.model_version,
-            "started": self.started,
-            "finished": self.finished,
-        }
+        return asdict(self)
 
 
 def _train_in_child(
@@ -234,12 +226,12 @@ class Backend:
             )
         title = str(project.get("title") or "")
         with self._lock:
-            running = [j for j in self.jobs.values() if j.status in ("queued", "started")]
+            running = [j for j in self.jobs.values() if j.job_status in ("queued", "started")]
             if running:
                 return running[0]
             n = len(list((self.workdir / "models").glob("v*"))) + 1
-            job = Job(id=f"train-{n}", project=pid, status="started")
-            self.jobs[job.id] = job
+            job = Job(job=f"train-{n}", project=pid, job_status="started")
+            self.jobs[job.job] = job
         out = self.workdir / "models" / f"v{n}"
         labelled = self.workdir / "labelled" / f"project-{pid}"
         future = self._pool.submit(
@@ -258,7 +250,7 @@ class Backend:
         try:
             tagger = load(future.result())
         except Exception as exc:  # noqa: BLE001 - any failure leaves the serving model as it was
-            job.status, job.error = "failed", _one_line(exc)
+            job.job_status, job.error = "failed", _one_line(exc)
         else:
             with self._lock:
                 self.tagger = tagger
@@ -272,7 +264,7 @@ class Backend:
                 job.error = (
                     f"trained, but the project's model version was not updated: {_one_line(exc)}"
                 )
-            job.status = "finished"
+            job.job_status = "finished"
         job.finished = time.time()
         (self.workdir / "jobs.json").write_text(
             json.dumps([j.as_json() for j in self.jobs.values()], indent=1), encoding="utf-8"
@@ -349,20 +341,12 @@ def create_app(backend: Backend) -> Starlette:
     )
 
 
-def make_server(
-    workdir: str | Path = ".claimkit/backend",
-    *,
-    model: str | Path | None = None,
-    port: int = BACKEND_PORT,
-    host: str = HOST,
-    grid: Grid = "default",
-) -> tuple[Any, Backend]:
-    """A uvicorn server for a new :class:`Backend` (not started: ``server.run()``)."""
+def make_server(backend: Backend, host: str = HOST, port: int = BACKEND_PORT) -> Any:
+    """A uvicorn server for ``backend`` (not started: ``server.run()``)."""
     import uvicorn
 
-    backend = Backend(workdir, model, grid, url=f"http://{host}:{port}")
     config = uvicorn.Config(create_app(backend), host=host, port=port, log_level="warning")
-    return uvicorn.Server(config), backend
+    return uvicorn.Server(config)
 
 
 def serve(
@@ -380,7 +364,8 @@ def serve(
 ) -> None:
     """Run the backend until interrupted. With ``connect_to``, connect it to that Label Studio
     project once it answers (Label Studio calls /health and /setup then)."""
-    server, backend = make_server(workdir, model=model, port=port, host=host, grid=grid)
+    backend = Backend(workdir, model, grid, url=f"http://{host}:{port}")
+    server = make_server(backend, host, port)
 
     def when_up() -> None:
         while not server.started:
@@ -391,14 +376,14 @@ def serve(
         if connect_to is not None:
             try:
                 backend_id = connect_backend(
-                    connect_to, f"http://{host}:{port}", url=url, api_key=api_key, data_dir=data_dir
+                    connect_to, backend.url, url=url, api_key=api_key, data_dir=data_dir
                 )
             except ClaimkitError as exc:
                 print(f"claimkit: error: {exc}", flush=True)
                 server.should_exit = True
                 return
         if on_ready is not None:
-            on_ready(f"http://{host}:{port}", backend_id)
+            on_ready(backend.url, backend_id)
 
     threading.Thread(target=when_up, daemon=True).start()
     try:

@@ -14,10 +14,22 @@ from claimkit.options import (
     add_data_dir,
     add_folds,
     add_force,
+    add_model,
     add_quiet,
     add_seed,
     call,
 )
+
+BACKEND_EPILOG = """\
+example:
+  claimkit studio start
+  claimkit studio backend --connect 'claimkit sentences'
+Label Studio then shows the model under the project's Settings > Model."""
+REVIEW_EPILOG = """\
+examples:
+  claimkit annotate review data/labelled --top 50
+  claimkit annotate pull --project 'claimkit review' --out out/reviewed
+  claimkit annotate review data/labelled --to-file review-tasks.json"""
 
 
 # -- studio ----------------------------------------------------------------------------------------
@@ -276,20 +288,11 @@ def _register_backend(studio_sub: Any) -> None:
     from annotate.studio import BACKEND_PORT
     from train.grids import Grid
 
-    backend_p = add_command(
-        studio_sub,
-        "backend",
-        _studio_backend,
-        epilog="example:\n  claimkit studio start\n"
-        "  claimkit studio backend --connect 'claimkit sentences'\n"
-        "Label Studio then shows the model under the project's Settings > Model.",
-    )
+    backend_p = add_command(studio_sub, "backend", _studio_backend, epilog=BACKEND_EPILOG)
     backend_p.add_argument(
         "--port", type=int, default=BACKEND_PORT, help=f"port (default: {BACKEND_PORT})"
     )
-    backend_p.add_argument(
-        "--model", metavar="DIR", help="model to serve first (default: the shipped model)"
-    )
+    add_model(backend_p, what=", served first")
     backend_p.add_argument(
         "--workdir",
         default=".claimkit/backend",
@@ -309,15 +312,7 @@ def _register_review(sub: Any) -> None:
     """`annotate review`: rank likely label errors and push the top N as a review batch."""
     from annotate.review import DEFAULT_RANKING, DEFAULT_REVIEW_PROJECT, DEFAULT_TOP, Score
 
-    review_p = add_command(
-        sub,
-        "review",
-        _review,
-        epilog="examples:\n"
-        "  claimkit annotate review data/labelled --top 50\n"
-        "  claimkit annotate pull --project 'claimkit review' --out out/reviewed\n"
-        "  claimkit annotate review data/labelled --to-file review-tasks.json",
-    )
+    review_p = add_command(sub, "review", _review, epilog=REVIEW_EPILOG)
     review_p.add_argument("dataset", help="labelled dataset written by `claimkit annotate pull`")
     review_p.add_argument(
         "--top",

@@ -106,6 +106,17 @@ def add_max_article_size(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_model(parser: argparse.ArgumentParser, *, required: bool = False, what: str = "") -> None:
+    """--model DIR: a model folder written by `claimkit train`."""
+    default = "" if required else " (default: the model shipped with claimkit)"
+    parser.add_argument(
+        "--model",
+        required=required,
+        metavar="DIR",
+        help=f"model folder written by `claimkit train`{what}{default}",
+    )
+
+
 def add_trust_pickle(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--trust-pickle",

@@ -11,6 +11,7 @@ from claimkit.options import (
     add_choice,
     add_command,
     add_max_article_size,
+    add_model,
     add_trust_pickle,
     call,
 )
@@ -56,11 +57,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--out", metavar="FILE", help="write here (atomically) instead of standard output"
     )
-    parser.add_argument(
-        "--model",
-        metavar="DIR",
-        help="model folder written by `claimkit train` (default: the model shipped with claimkit)",
-    )
+    add_model(parser)
     parser.add_argument(
         "--n-jobs",
         type=int,

@@ -47,7 +47,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from models.features import TOKEN_PATTERN
-from models.lexicon import CUE_KINDS, CueLexicon
+from models.lexicon import CUE_KINDS, CueLexicon, token_positions
 
 WORDS, CHARS, LEXICON, OTHER = 0, 1, 2, 3
 _WS = re.compile(r"\s")
@@ -215,13 +215,7 @@ class _Words(_Member):
         processed = self.preprocess(text)
         if self.chain:
             words = self.token_re.findall(processed)
-            starts = []
-            at = 0
-            find = processed.find
-            for w in words:
-                at = find(w, at)
-                starts.append(at)
-                at += len(w)
+            starts = token_positions(processed, words)
         else:
             g = 1 if self.group else 0
             ms = list(self.token_re.finditer(processed))

@@ -210,10 +210,10 @@ LEXICON: dict[str, tuple[str, ...]] = {
 _TOKEN = re.compile(r"\w+(?:['\u2019]\w+)*|[?\u201c\u201d\"]")
 
 
-def _positions(text: str, tokens: list[str]) -> list[int]:
-    """Where each of ``_TOKEN.findall(text)`` starts. Between two tokens there is no word
-    character, "?" or quotation mark, so searching on from the previous token's end finds
-    exactly the next one (at C speed)."""
+def token_positions(text: str, tokens: list[str]) -> list[int]:
+    """Where each token found by ``findall`` starts, for token patterns that cannot match in the
+    text between two tokens (this lexicon's and the word vectorizer's): searching on from the
+    previous token's end then finds exactly the next one, at C speed."""
     out = []
     at = 0
     find = text.find
@@ -307,7 +307,7 @@ class CueLexicon(BaseEstimator, TransformerMixin):  # type: ignore[misc]
                 if col is None:
                     continue
                 if positions is None:
-                    positions = _positions(lowered, tokens)
+                    positions = token_positions(lowered, tokens)
                 # words of a phrase are separated by whitespace only ("said, according" is
                 # not "said according")
                 if all(
@@ -325,7 +325,7 @@ class CueLexicon(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         if not hits:
             return []
         if positions is None:
-            positions = _positions(lowered, tokens)
+            positions = token_positions(lowered, tokens)
         return [(col, positions[a], positions[b - 1] + len(tokens[b - 1])) for col, a, b in hits]
 
     def find(self, text: str) -> list[tuple[str, int, int]]:

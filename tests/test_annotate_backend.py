@@ -178,7 +178,9 @@ def test_the_started_server_opens_only_the_loopback_range(studio_server):
 
 @pytest.fixture
 def running_backend(tmp_path):
-    server, backend = make_server(tmp_path / "backend", port=studio.free_port(), grid="quick")
+    port = studio.free_port()
+    backend = Backend(tmp_path / "backend", grid="quick", url=f"http://127.0.0.1:{port}")
+    server = make_server(backend, port=port)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -245,11 +247,11 @@ def test_connect_suggest_train_and_switch(studio_server, seed_dataset, running_b
             assert http.get(url + "/health", timeout=1.0).status_code == 200  # Label Studio's 1 s
             slow.append(time.perf_counter() - t0)
             jobs = list(backend.jobs.values())
-            if jobs and jobs[-1].status not in ("queued", "started"):
+            if jobs and jobs[-1].job_status not in ("queued", "started"):
                 break
             time.sleep(0.25)
     (job,) = backend.jobs.values()
-    assert job.status == "finished", job.error
+    assert job.job_status == "finished", job.error
     assert len(slow) > 3  # health was asked while training ran
     new_version = backend.tagger.model_version
     assert new_version != old_version and backend.versions == [old_version, new_version]

@@ -12,6 +12,7 @@ from claimkit.options import (
     add_command,
     add_folds,
     add_force,
+    add_model,
     add_quiet,
     add_seed,
     add_trust_pickle,
@@ -128,9 +129,7 @@ def register(subparsers: Any) -> None:
     add_quiet(train)
 
     ev = add_command(subparsers, "evaluate", _evaluate, epilog=EVALUATE_EPILOG)
-    ev.add_argument(
-        "--model", required=True, metavar="DIR", help="model folder written by `claimkit train`"
-    )
+    add_model(ev, required=True)
     ev.add_argument("--data", required=True, metavar="PATH", help="labelled dataset")
     _add_columns(ev, group=False)
     ev.add_argument(

@@ -12,21 +12,28 @@ Chromium as take_labelling_screenshot.py does. Needs `chromium` on PATH.
 from __future__ import annotations
 
 import argparse
-import base64
-import json
 import shutil
-import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from take_labelling_screenshot import DevTools  # noqa: E402
+from take_labelling_screenshot import shoot  # noqa: E402
+
+
+# Data Manager columns left out of the sorted view: the sentence and its score stay.
+HIDDEN = [
+    f"tasks:{name}"
+    for name in (
+        "inner_id completed_at total_annotations cancelled_annotations total_predictions "
+        "annotators annotations_results annotations_ids predictions_model_versions "
+        "predictions_results file_upload storage_filename created_at updated_at updated_by "
+        "avg_lead_time draft_exists data.context_before data.context_after data.sentence_id "
+        "data.article_id data.index data.title data.source data.paragraph"
+    ).split()
+]
 
 
 def main() -> int:
@@ -57,57 +64,25 @@ def main() -> int:
     # a Data Manager tab ordered by the prediction score, least sure first
     view = admin.ls.views.create(
         project=project.id,
-        data={"title": "least sure first", "ordering": ["tasks:predictions_score"]},
+        data={
+            "title": "least sure first",
+            "ordering": ["tasks:predictions_score"],
+            "hiddenColumns": {"explore": HIDDEN, "labeling": HIDDEN},
+        },
     )
-    session = client.web_login(state.url, state.username, state.password)
-    cookies = [
-        {"name": name, "value": value, "domain": "127.0.0.1", "path": "/"}
-        for name, value in session.cookies.items()
-    ]
-    session.close()
-    work = Path(tempfile.mkdtemp(prefix="shot-"))
-    proc = subprocess.Popen(
+    out = Path(args.out)
+    shoot(
+        chromium,
+        state,
         [
-            chromium,
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            "--window-size=1400,860",
-            f"--user-data-dir={work / 'chrome'}",
-            "--remote-debugging-address=127.0.0.1",
-            "--remote-debugging-port=0",
-            "about:blank",
+            (
+                f"{state.url}/projects/{project.id}/data?tab={view.id}&task={task.id}",
+                out / "backend.png",
+            ),
+            (f"{state.url}/projects/{project.id}/data?tab={view.id}", out / "backend-sorted.png"),
         ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        args.wait,
     )
-    try:
-        port_file = work / "chrome" / "DevToolsActivePort"
-        for _ in range(100):
-            if port_file.exists() and port_file.read_text().strip():
-                break
-            time.sleep(0.1)
-        port = port_file.read_text().split()[0]
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list") as resp:
-            page = next(p for p in json.load(resp) if p["type"] == "page")
-        tools = DevTools(page["webSocketDebuggerUrl"])
-        tools.send("Network.enable")
-        tools.send("Network.setCookies", cookies=cookies)
-        tools.send("Page.enable")
-        for name, url in (
-            ("backend.png", f"{state.url}/projects/{project.id}/data?tab={view.id}&task={task.id}"),
-            ("backend-sorted.png", f"{state.url}/projects/{project.id}/data?tab={view.id}"),
-        ):
-            tools.send("Page.navigate", url=url)
-            time.sleep(args.wait)
-            shot = tools.send("Page.captureScreenshot", format="png")
-            out = Path(args.out) / name
-            out.write_bytes(base64.b64decode(shot["data"]))
-            print(f"wrote {out} ({url})")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
     return 0
 
 

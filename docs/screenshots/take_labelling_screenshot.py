@@ -20,6 +20,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -43,6 +44,57 @@ class DevTools:
                 if "error" in reply:
                     raise RuntimeError(f"{method}: {reply['error']}")
                 return reply.get("result", {})
+
+
+def shoot(chromium: str, state: Any, pages: list[tuple[str, Path]], wait: float) -> None:
+    """Log in as the server's admin in headless Chromium and capture each (url, png) page."""
+    from annotate import client
+
+    session = client.web_login(state.url, state.username, state.password)
+    cookies = [
+        {"name": name, "value": value, "domain": "127.0.0.1", "path": "/"}
+        for name, value in session.cookies.items()
+    ]
+    session.close()
+    profile = Path(tempfile.mkdtemp(prefix="shot-")) / "chrome"
+    proc = subprocess.Popen(
+        [
+            chromium,
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1400,860",
+            f"--user-data-dir={profile}",
+            "--remote-debugging-address=127.0.0.1",
+            "--remote-debugging-port=0",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        port_file = profile / "DevToolsActivePort"
+        for _ in range(100):
+            if port_file.exists() and port_file.read_text().strip():
+                break
+            time.sleep(0.1)
+        port = port_file.read_text().split()[0]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list") as resp:
+            page = next(p for p in json.load(resp) if p["type"] == "page")
+        tools = DevTools(page["webSocketDebuggerUrl"])
+        tools.send("Network.enable")
+        tools.send("Network.setCookies", cookies=cookies)
+        tools.send("Page.enable")
+        for url, out in pages:
+            tools.send("Page.navigate", url=url)
+            time.sleep(wait)
+            shot = tools.send("Page.captureScreenshot", format="png")
+            out.write_bytes(base64.b64decode(shot["data"]))
+            print(f"wrote {out} ({url})")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def main() -> int:
@@ -70,52 +122,8 @@ def main() -> int:
         tasks = sorted(admin.iter_tasks(project.id), key=lambda t: t.id)
         # a sentence with context on both sides reads best
         task = next(t for t in tasks if t.data["context_before"] and t.data["context_after"])
-        session = client.web_login(state.url, state.username, state.password)
-        cookies = [
-            {"name": name, "value": value, "domain": "127.0.0.1", "path": "/"}
-            for name, value in session.cookies.items()
-        ]
-        session.close()
-
-        profile = work / "chrome"
-        proc = subprocess.Popen(
-            [
-                chromium,
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--hide-scrollbars",
-                "--window-size=1400,860",
-                f"--user-data-dir={profile}",
-                "--remote-debugging-address=127.0.0.1",
-                "--remote-debugging-port=0",
-                "about:blank",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            port_file = profile / "DevToolsActivePort"
-            for _ in range(100):
-                if port_file.exists() and port_file.read_text().strip():
-                    break
-                time.sleep(0.1)
-            port = port_file.read_text().split()[0]
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list") as resp:
-                page = next(p for p in json.load(resp) if p["type"] == "page")
-            tools = DevTools(page["webSocketDebuggerUrl"])
-            tools.send("Network.enable")
-            tools.send("Network.setCookies", cookies=cookies)
-            tools.send("Page.enable")
-            url = f"{state.url}/projects/{project.id}/data?tab=1&task={task.id}"
-            tools.send("Page.navigate", url=url)
-            time.sleep(args.wait)
-            shot = tools.send("Page.captureScreenshot", format="png")
-            Path(args.out).write_bytes(base64.b64decode(shot["data"]))
-            print(f"wrote {args.out} ({url})")
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+        url = f"{state.url}/projects/{project.id}/data?tab=1&task={task.id}"
+        shoot(chromium, state, [(url, Path(args.out))], args.wait)
     return 0
 
 
