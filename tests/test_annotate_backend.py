@@ -269,3 +269,34 @@ def test_connect_suggest_train_and_switch(studio_server, seed_dataset, running_b
     ordered = admin.ls.tasks.list(project=project.id, fields="all", page_size=5)
     assert any(getattr(t, "predictions_score", None) is not None for t in ordered)
     assert os.environ.get("LABEL_STUDIO_URL") is None  # the test spoke to its own server only
+
+
+def test_requests_during_a_model_switch_each_get_one_whole_model(backend, http):
+    """Predict calls racing a switch: each answer carries one model version, for all its tasks,
+    and the labels are that model's."""
+    from models.tagger import Tagger
+
+    first = backend.tagger
+    other = Tagger(first.pipeline, name="switched", sha256="f" * 64)  # same pipeline, new version
+    tasks = [{"id": i, "data": {"text": s}} for i, s in enumerate(SENTENCES * 20)]
+    answers: list[dict] = []
+
+    def ask() -> None:
+        for _ in range(5):
+            body = {"tasks": tasks, "label_config": interface.label_config()}
+            answers.append(http.post("/predict", json=body).json())
+
+    threads = [threading.Thread(target=ask) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for _ in range(50):
+        backend.tagger = other if backend.tagger is first else first
+        time.sleep(0.005)
+    for t in threads:
+        t.join()
+    backend.tagger = first
+    assert len(answers) == 15
+    for answer in answers:
+        versions = {r["model_version"] for r in answer["results"]}
+        assert versions == {answer["model_version"]}
+        assert answer["model_version"] in (first.model_version, other.model_version)
