@@ -21,6 +21,7 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import multiprocessing
+import os
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -398,7 +399,7 @@ def connect_backend(
     *,
     url: str | None = None,
     api_key: str | None = None,
-    data_dir: str | Path | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
 ) -> int:
     """Connect the backend at ``backend_url`` to the Label Studio project titled ``project``
     (Settings > Model, through the API); an existing connection to that URL is kept. Returns

@@ -41,6 +41,10 @@ def _studio_start(args: argparse.Namespace) -> int:
     print(f"Label Studio {verb} at {state.url} (pid {state.pid}, data {state.data_dir})")
     print(f"login:    {state.username} / {state.password}")
     print(f"token:    {state.token}")
+    if args.with_backend:
+        state = studio.start_backend(args.data_dir, port=args.backend_port)
+        print(f"model:    {state.backend_url} (pid {state.backend_pid}; connect a project with")
+        print("          `claimkit annotate push DATASET --connect-backend`)")
     print(f"stop it:  claimkit studio stop{_dd(args)}")
     return 0
 
@@ -68,6 +72,8 @@ def _studio_status(args: argparse.Namespace) -> int:
     print(f"running at {state.url} (pid {state.pid}, data {state.data_dir})")
     print(f"login:    {state.username} / {state.password}")
     print(f"token:    {state.token}")
+    if studio.backend_alive(state.backend_pid):
+        print(f"model:    {state.backend_url} (pid {state.backend_pid})")
     return 0
 
 
@@ -180,6 +186,17 @@ def register(subparsers: Any) -> None:
             sub.add_argument(
                 "--port", type=int, help="port (default: 8080 if free, else a free one)"
             )
+            sub.add_argument(
+                "--with-backend",
+                action="store_true",
+                help="also start the model backend (`claimkit studio backend`) in the background; "
+                "`studio stop` stops both",
+            )
+            sub.add_argument(
+                "--backend-port",
+                type=int,
+                help="the backend's port (default: 9090 if free, else a free one)",
+            )
         sub.set_defaults(func=func)
     _register_backend(studio_sub)
 
@@ -237,6 +254,12 @@ def register(subparsers: Any) -> None:
         type=int,
         default=BATCH_SIZE,
         help=f"tasks per request (default {BATCH_SIZE})",
+    )
+    push_p.add_argument(
+        "--connect-backend",
+        action="store_true",
+        help="connect the model backend started by `claimkit studio start --with-backend` to "
+        "the project (Settings > Model), so tasks get its suggestions",
     )
     add_quiet(push_p)
     add_connection(push_p)

@@ -200,6 +200,7 @@ def push(
     to_file: str | os.PathLike[str] | None = None,
     batch_size: int = BATCH_SIZE,
     annotation_workers: int = ANNOTATION_WORKERS,
+    connect_backend: bool = False,
     url: str | None = None,
     api_key: str | None = None,
     data_dir: str | os.PathLike[str] | None = None,
@@ -212,6 +213,7 @@ def push(
         raise InputError(f"--limit {limit}: must be at least 1")
     if batch_size < 1:
         raise InputError(f"--batch-size {batch_size}: must be at least 1")
+    backend_url = _running_backend(url, data_dir) if connect_backend else ""
     if with_labels is not None and not annotator:
         raise InputError("--with-labels needs --annotator EMAIL (who the labels are credited to)")
     if not Path(dataset).exists():
@@ -295,6 +297,8 @@ def push(
                 f"warning: another push imported {kept} of these sentences at the same time; "
                 "the copies that hold annotations were kept (pull counts each sentence once)"
             )
+    if backend_url:
+        result.notes.append(_connect_backend(project, backend_url, api_key, data_dir))
     if labels:
         result.n_annotations_added = _annotate_existing(
             studio,
@@ -307,6 +311,34 @@ def push(
             annotation_workers,
         )
     return result
+
+
+def _running_backend(url: str | None, data_dir: str | os.PathLike[str] | None) -> str:
+    """The URL of the backend `studio start --with-backend` runs beside the local server."""
+    from .studio import health, read_state
+
+    state = read_state(data_dir) if url is None else None
+    if state is None or not state.backend_url or not health(state.backend_url):
+        raise InputError(
+            "--connect-backend: no model backend runs beside the local Label Studio; start one "
+            "with `claimkit studio start --with-backend` (or run `claimkit studio backend "
+            "--connect PROJECT` for another server)"
+        )
+    return state.backend_url
+
+
+def _connect_backend(
+    project: str,
+    backend_url: str,
+    api_key: str | None,
+    data_dir: str | os.PathLike[str] | None,
+) -> str:
+    """Connect the backend at ``backend_url`` to ``project``; says what it did."""
+    # imported here: the backend module loads Starlette, which a plain push does not need
+    from .backend import connect_backend
+
+    backend_id = connect_backend(project, backend_url, api_key=api_key, data_dir=data_dir)
+    return f"model backend {backend_url} connected (model id {backend_id})"
 
 
 def duplicate_copies(

@@ -50,6 +50,9 @@ class ServerState:
     log: str
     started: float = 0.0
     reused: bool = field(default=False, compare=False)
+    # the model backend started with it (`studio start --with-backend`), if any
+    backend_pid: int | None = None
+    backend_url: str = ""
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -148,8 +151,11 @@ def health(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def pid_alive(pid: int | None) -> bool:
-    """True when `pid` is a running label-studio process (not a recycled PID of something else)."""
+def pid_alive(
+    pid: int | None, marks: tuple[bytes, ...] = (b"label-studio", b"label_studio")
+) -> bool:
+    """True when `pid` runs a process whose command line holds one of ``marks`` (a server, by
+    default), not a recycled PID of something else."""
     if not pid:
         return False
     try:
@@ -160,7 +166,12 @@ def pid_alive(pid: int | None) -> bool:
         except (ProcessLookupError, PermissionError):
             return False
         return True
-    return b"label-studio" in cmdline or b"label_studio" in cmdline
+    return any(mark in cmdline for mark in marks)
+
+
+def backend_alive(pid: int | None) -> bool:
+    """True when `pid` is a running `claimkit studio backend`."""
+    return pid_alive(pid, (b"studio\x00backend",))
 
 
 def port_free(port: int) -> bool:
@@ -261,7 +272,7 @@ def _last_line(path: str) -> str:
     return "no output"
 
 
-def _terminate(pid: int, timeout: float = 15.0) -> None:
+def _terminate(pid: int, timeout: float = 15.0, alive: Any = pid_alive) -> None:
     # SIGTERM: SIGINT is ignored by a server started in the background by a non-interactive shell.
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
@@ -269,15 +280,77 @@ def _terminate(pid: int, timeout: float = 15.0) -> None:
     while time.monotonic() < deadline:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)  # reap it when it is our own child
-        if not pid_alive(pid):
+        if not alive(pid):
             return
         time.sleep(0.1)
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
 
 
+def start_backend(
+    data_dir: str | os.PathLike[str] | None = None,
+    port: int | None = None,
+    timeout: float = 120.0,
+) -> ServerState:
+    """Start the model backend (`claimkit studio backend`) beside the server of ``data_dir``,
+    in the background, or reuse the one running; its PID and URL go into the server's state."""
+    state = read_state(data_dir)
+    if state is None:
+        raise StudioError(
+            f"no Label Studio in {data_dir_of(data_dir)}: run `claimkit studio start`"
+        )
+    if backend_alive(state.backend_pid) and health(state.backend_url):
+        return state
+    port = port or (BACKEND_PORT if port_free(BACKEND_PORT) else free_port())
+    if not port_free(port):
+        raise StudioError(f"port {port} on {HOST} is in use: pass another --backend-port")
+    folder = Path(state.data_dir)
+    cmd = [sys.executable, "-m", "claimkit.cli", "studio", "backend", "--data-dir", str(folder)]
+    cmd += ["--port", str(port), "--workdir", str(folder / "backend")]
+    with open(folder / "backend.log", "ab") as log:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=folder,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    state.backend_pid, state.backend_url = proc.pid, f"http://{HOST}:{port}"
+    _write_state(state)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise StudioError(
+                f"the model backend exited with code {proc.returncode} while starting: see "
+                f"{folder / 'backend.log'} ({_last_line(str(folder / 'backend.log'))})"
+            )
+        if health(state.backend_url, timeout=1.0):
+            return state
+        time.sleep(0.2)
+    _terminate(proc.pid)
+    raise StudioError(
+        f"the model backend did not answer on {state.backend_url} within {timeout:.0f} s"
+    )
+
+
+def stop_backend(data_dir: str | os.PathLike[str] | None = None) -> bool:
+    """Stop the model backend recorded in ``data_dir``; True if one was running."""
+    state = read_state(data_dir)
+    if state is None or not state.backend_pid:
+        return False
+    running = backend_alive(state.backend_pid)
+    if running:
+        _terminate(state.backend_pid, alive=backend_alive)
+    state.backend_pid = None
+    _write_state(state)
+    return running
+
+
 def stop(data_dir: str | os.PathLike[str] | None = None) -> ServerState | None:
-    """Stop the server recorded in `data_dir` by its PID; returns its state (None if none ran)."""
+    """Stop the server recorded in `data_dir` (and its model backend) by PID; returns its state
+    (None if none ran)."""
+    stop_backend(data_dir)
     state = read_state(data_dir)
     if state is None or not pid_alive(state.pid):
         if state is not None and state.pid:

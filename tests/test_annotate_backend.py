@@ -300,3 +300,57 @@ def test_requests_during_a_model_switch_each_get_one_whole_model(backend, http):
         versions = {r["model_version"] for r in answer["results"]}
         assert versions == {answer["model_version"]}
         assert answer["model_version"] in (first.model_version, other.model_version)
+
+
+@pytest.mark.studio
+def test_studio_start_with_backend_and_push_connect_backend(studio_server, seed_dataset):
+    dd = studio_server.data_dir
+    with pytest.raises(InputError, match="no model backend runs"):  # checked before any import
+        push(
+            seed_dataset, "with backend", data_dir=dd, limit=3, progress=False, connect_backend=True
+        )
+    admin = client.connect(data_dir=dd)
+    assert "with backend" not in {p.title for p in admin.ls.projects.list()}
+    state = studio.start_backend(dd, port=studio.free_port())
+    try:
+        assert (
+            studio.health(state.backend_url)
+            and studio.read_state(dd).backend_pid == state.backend_pid
+        )
+        assert studio.start_backend(dd).backend_pid == state.backend_pid  # reused
+        result = push(
+            seed_dataset, "with backend", data_dir=dd, limit=3, progress=False, connect_backend=True
+        )
+        assert result.notes[-1].startswith(f"model backend {state.backend_url} connected")
+        project = admin.get_project("with backend")
+        (model,) = admin.ls.ml.list(project=project.id)
+        assert model.url == state.backend_url
+    finally:
+        assert studio.stop_backend(dd)
+    assert not studio.backend_alive(state.backend_pid) and not studio.health(state.backend_url)
+    assert not studio.stop_backend(dd)
+
+
+def test_studio_stop_stops_the_backend_too(tmp_path):
+    """`stop` ends the backend even when the server itself is already gone."""
+    folder = tmp_path / "studio"
+    folder.mkdir()
+    studio._write_state(
+        studio.ServerState(
+            data_dir=str(folder),
+            url="http://127.0.0.1:1",
+            port=1,
+            pid=None,
+            username="u",
+            password="p",
+            token="t",
+            log=str(folder / "log"),
+        )
+    )
+    state = studio.start_backend(folder, port=studio.free_port())
+    assert studio.health(state.backend_url)
+    assert studio.stop(folder) is None  # no server ran
+    assert (
+        not studio.backend_alive(state.backend_pid)
+        and studio.read_state(folder).backend_pid is None
+    )

@@ -22,17 +22,36 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from take_labelling_screenshot import shoot  # noqa: E402
 
-
 # Data Manager columns left out of the sorted view: the sentence and its score stay.
 HIDDEN = [
     f"tasks:{name}"
-    for name in (
-        "inner_id completed_at total_annotations cancelled_annotations total_predictions "
-        "annotators annotations_results annotations_ids predictions_model_versions "
-        "predictions_results file_upload storage_filename created_at updated_at updated_by "
-        "avg_lead_time draft_exists data.context_before data.context_after data.sentence_id "
-        "data.article_id data.index data.title data.source data.paragraph"
-    ).split()
+    for name in [
+        "inner_id",
+        "completed_at",
+        "total_annotations",
+        "cancelled_annotations",
+        "total_predictions",
+        "annotators",
+        "annotations_results",
+        "annotations_ids",
+        "predictions_model_versions",
+        "predictions_results",
+        "file_upload",
+        "storage_filename",
+        "created_at",
+        "updated_at",
+        "updated_by",
+        "avg_lead_time",
+        "draft_exists",
+        "data.context_before",
+        "data.context_after",
+        "data.sentence_id",
+        "data.article_id",
+        "data.index",
+        "data.title",
+        "data.source",
+        "data.paragraph",
+    ]
 ]
 
 
