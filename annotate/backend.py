@@ -18,7 +18,7 @@ by one complete model, also during a switch.
 
 from __future__ import annotations
 
-import concurrent.futures
+import contextlib
 import json
 import multiprocessing
 import os
@@ -36,6 +36,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from claimkit.datafiles import atomic_file
 from claimkit.errors import ClaimkitError, InputError
 from models import load
 from train.grids import Grid
@@ -46,8 +47,6 @@ from .studio import BACKEND_PORT, HOST
 
 if TYPE_CHECKING:
     from models import Tagger
-
-MAX_TASKS = 5000  # per /predict request; Label Studio waits 100 s for an answer
 
 
 @dataclass
@@ -157,14 +156,23 @@ class Job:
 
 
 def _train_in_child(
-    hostname: str, token: str, title: str, labelled: str, out: str, grid: str
-) -> str:
-    """Pull the project and train a model folder (runs in a child process; returns ``out``)."""
-    from train.workflow import train_model
+    hostname: str, token: str, title: str, labelled: str, out: str, grid: str, error: str
+) -> None:
+    """Pull the project and train a model folder (a spawned process; a failure's one line goes
+    to the file ``error`` and the exit code is 1)."""
+    try:
+        from train.workflow import train_model
 
-    pull(labelled, title, url=hostname, api_key=token, force=True, progress=False)
-    train_model(labelled, out, grid=grid, progress=False, n_jobs=1, name="studio-backend")  # type: ignore[arg-type]
-    return out
+        pull(labelled, title, url=hostname, api_key=token, force=True, progress=False)
+        train_model(labelled, out, grid=grid, progress=False, n_jobs=1, name="studio-backend")  # type: ignore[arg-type]
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which reports it on
+        Path(error).write_text(_one_line(exc), encoding="utf-8")
+        raise SystemExit(1) from None
+
+
+def _versions_in(folder: Path) -> list[int]:
+    """The N of every ``vN`` folder in ``folder``, ascending."""
+    return sorted(int(p.name[1:]) for p in folder.glob("v*") if p.name[1:].isdigit())
 
 
 class Backend:
@@ -179,27 +187,43 @@ class Backend:
     ):
         self.workdir = Path(workdir)
         self.url = url  # where Label Studio reaches this backend
-        (self.workdir / "models").mkdir(parents=True, exist_ok=True)
+        self.models = self.workdir / "models"
+        self.models.mkdir(parents=True, exist_ok=True)
         self.grid = grid
+        # without --model, the newest model this backend trained, else the shipped one
+        trained = [
+            v
+            for v in _versions_in(self.models)
+            if (self.models / f"v{v}" / "manifest.json").is_file()
+        ]
+        if model is None and trained:
+            model = self.models / f"v{trained[-1]}"
         self.tagger = load(model)  # replaced as a whole: a request reads it once
         self.versions = [self.tagger.model_version]
-        self.projects: dict[str, dict[str, str]] = {}  # project uid -> hostname, token
+        # project id -> hostname, token (from /setup; kept so a restart can still train)
+        self._projects_file = self.workdir / "projects.json"
+        self.projects: dict[str, dict[str, str]] = {}
+        with contextlib.suppress(OSError, ValueError):
+            self.projects = json.loads(self._projects_file.read_text(encoding="utf-8"))
         self.jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
-        self._pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("spawn")
-        )
+        self._children: list[multiprocessing.process.BaseProcess] = []
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stop a training run in progress (its half-written folder is the trainer's temp)."""
+        for child in self._children:
+            if child.is_alive():
+                child.terminate()
+                child.join(timeout=10)
 
     def setup(self, body: dict[str, Any]) -> dict[str, Any]:
-        project = str(body.get("project") or "")
-        if body.get("hostname") and body.get("access_token"):
-            self.projects[project.split(".")[0]] = {
-                "hostname": str(body["hostname"]),
-                "token": str(body["access_token"]),
-            }
+        project = str(body.get("project") or "").split(".")[0]
+        if body.get("hostname") and body.get("access_token") and project.isdigit():
+            where = {"hostname": str(body["hostname"]), "token": str(body["access_token"])}
+            if self.projects.get(project) != where:
+                self.projects[project] = where
+                with atomic_file(self._projects_file, permissions=0o600) as handle:
+                    json.dump(self.projects, handle)  # holds tokens: private
         if body.get("schema"):
             read_config(str(body["schema"]))  # refuse a config with nothing to predict
         return {"model_version": self.tagger.model_version}
@@ -208,8 +232,6 @@ class Backend:
         tasks = body.get("tasks")
         if not isinstance(tasks, list) or not tasks:
             raise InputError("'tasks' must be a non-empty list of tasks")
-        if len(tasks) > MAX_TASKS:
-            raise InputError(f"{len(tasks)} tasks in one request; send at most {MAX_TASKS}")
         control = read_config(str(body.get("label_config") or ""))
         tagger = self.tagger  # one model for the whole request
         return {
@@ -230,26 +252,40 @@ class Backend:
             running = [j for j in self.jobs.values() if j.job_status in ("queued", "started")]
             if running:
                 return running[0]
-            n = len(list((self.workdir / "models").glob("v*"))) + 1
+            n = max(_versions_in(self.models), default=0) + 1
             job = Job(job=f"train-{n}", project=pid, job_status="started")
             self.jobs[job.job] = job
-        out = self.workdir / "models" / f"v{n}"
-        labelled = self.workdir / "labelled" / f"project-{pid}"
-        future = self._pool.submit(
-            _train_in_child,
-            where["hostname"],
-            where["token"],
-            title,
-            str(labelled),
-            str(out),
-            self.grid,
+        out = self.models / f"v{n}"
+        error = self.workdir / f"train-{n}.error"
+        child = multiprocessing.get_context("spawn").Process(
+            target=_train_in_child,
+            args=(
+                where["hostname"],
+                where["token"],
+                title,
+                str(self.workdir / "labelled" / f"project-{pid}"),
+                str(out),
+                self.grid,
+                str(error),
+            ),
+            daemon=True,
         )
-        future.add_done_callback(lambda f: self._finish(job, f))
+        child.start()
+        self._children = [c for c in self._children if c.is_alive()] + [child]
+        threading.Thread(target=self._finish, args=(job, child, out, error), daemon=True).start()
         return job
 
-    def _finish(self, job: Job, future: concurrent.futures.Future[str]) -> None:
+    def _finish(
+        self, job: Job, child: multiprocessing.process.BaseProcess, out: Path, error: Path
+    ) -> None:
+        child.join()
         try:
-            tagger = load(future.result())
+            if child.exitcode != 0:
+                reason = error.read_text(encoding="utf-8") if error.is_file() else ""
+                raise ClaimkitError(
+                    reason or f"the training process ended with code {child.exitcode}"
+                )
+            tagger = load(out)
         except Exception as exc:  # noqa: BLE001 - any failure leaves the serving model as it was
             job.job_status, job.error = "failed", _one_line(exc)
         else:
@@ -260,16 +296,23 @@ class Backend:
             where = self.projects.get(job.project, {})
             try:
                 studio = connect(where.get("hostname"), where.get("token"))
-                show_version(studio, int(job.project), self.url, tagger.model_version)
+                show_version(studio, int(job.project), self.url, tagger.model_version, create=False)
             except ClaimkitError as exc:  # serving goes on; the score column lags behind
                 job.error = (
                     f"trained, but the project's model version was not updated: {_one_line(exc)}"
                 )
             job.job_status = "finished"
         job.finished = time.time()
-        (self.workdir / "jobs.json").write_text(
-            json.dumps([j.as_json() for j in self.jobs.values()], indent=1), encoding="utf-8"
-        )
+        with atomic_file(self.workdir / "jobs.json") as handle:
+            json.dump([j.as_json() for j in self.jobs.values()], handle, indent=1)
+
+
+class _Refused(ClaimkitError):
+    """A request refused with ``status`` (not a bad body: 403, 415)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def _one_line(exc: BaseException) -> str:
@@ -281,6 +324,13 @@ def create_app(backend: Backend) -> Starlette:
     """The HTTP face of ``backend`` (Starlette; errors in the request are a 4xx with one line)."""
 
     async def body_of(request: Request) -> dict[str, Any]:
+        # Label Studio's server calls with JSON and no Origin; a web page cannot send JSON here
+        # without a CORS preflight this app never grants, so a page cannot drive /setup or
+        # training (the backend has no login of its own)
+        if request.headers.get("origin"):
+            raise _Refused(403, "requests from web pages are refused; Label Studio calls this")
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            raise _Refused(415, "send the request body as application/json")
         try:
             body = await request.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -326,7 +376,8 @@ def create_app(backend: Backend) -> Starlette:
         return JSONResponse({"versions": list(backend.versions)})
 
     async def refused(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"error": _one_line(exc)}, status_code=400)
+        status = exc.status if isinstance(exc, _Refused) else 400
+        return JSONResponse({"error": _one_line(exc)}, status_code=status)
 
     return Starlette(
         routes=[
@@ -412,10 +463,14 @@ def connect_backend(
         )
     except (httpx.HTTPError, ValueError, KeyError):
         raise InputError(f"no claimkit backend answers at {backend_url}: start it first") from None
-    return show_version(studio, proj.id, backend_url, version)
+    backend_id = show_version(studio, proj.id, backend_url, version)
+    assert backend_id is not None
+    return backend_id
 
 
-def show_version(studio: Any, project_id: int, backend_url: str, version: str) -> int:
+def show_version(
+    studio: Any, project_id: int, backend_url: str, version: str, create: bool = True
+) -> int | None:
     """Connect (or find) the backend at ``backend_url`` in the project, titled with the model
     version it serves, and make that the project's model version: Label Studio names a live
     model by its title, and the Data Manager's "Prediction score" (and sorting by it) counts
@@ -436,6 +491,8 @@ def show_version(studio: Any, project_id: int, backend_url: str, version: str) -
                     project=project_id,
                     title=version,
                 )
+    if backend_id is None and not create:
+        return None  # connected under another URL (say, localhost): leave it as the user made it
     if backend_id is None:
         created = studio.call(
             f"connecting the model backend {backend_url} to project {project_id}",

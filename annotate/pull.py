@@ -434,17 +434,18 @@ def _download(
 STATE_FILE = "pull-state.json"
 # Fields that change whenever a task or any of its annotations is created, edited or deleted.
 _KEY_FIELDS = "id,updated_at,total_annotations,cancelled_annotations,annotations_ids"
-_IDS_PER_REQUEST = 500
+_IDS_PER_REQUEST = 200  # ~3.4 KB of query string: under a proxy's usual 8 KB limit
 
 
 def _task_keys(studio: Any, project_id: int) -> dict[str, str]:
     keys = {}
     for t in studio.iter_tasks(project_id, include=_KEY_FIELDS):
         stamp = t.updated_at.isoformat() if t.updated_at else ""
-        keys[str(t.id)] = (
-            f"{stamp}|{t.total_annotations}|{t.cancelled_annotations}|"
-            f"{getattr(t, 'annotations_ids', '')}"
+        # the server lists annotation ids in no fixed order
+        ids = ",".join(
+            sorted(str(getattr(t, "annotations_ids", "") or "").replace(" ", "").split(","))
         )
+        keys[str(t.id)] = f"{stamp}|{t.total_annotations}|{t.cancelled_annotations}|{ids}"
     return keys
 
 
@@ -471,7 +472,9 @@ def _export(
     ``out`` when it came from the same project, merged with the rest of that pull's export."""
     keys = _task_keys(studio, project_id)  # listed before the export: a later edit is refetched
     previous = None if full else _previous(out, studio.conn.url, project_id)
-    if previous is not None:
+    # a listing that lost a task (deleted while paging shifts the pages) is not trusted
+    counted = getattr(studio.ls.projects.get(id=project_id), "task_number", None)
+    if previous is not None and counted == len(keys):
         old_tasks, old_keys = previous
         changed = [int(i) for i, k in keys.items() if old_keys.get(i) != k]
         if len(changed) <= len(keys) // 2:
@@ -483,10 +486,9 @@ def _export(
                         "exporting changed tasks", _download, studio, project_id, progress, batch
                     )
                 )
-            refetched = {int(t["id"]) for t in fresh}
-            kept = [
-                t for t in old_tasks if str(t.get("id")) in keys and int(t["id"]) not in refetched
-            ]
+            # a changed task deleted before the export is not kept from the old copy either
+            stale = set(changed)
+            kept = [t for t in old_tasks if str(t.get("id")) in keys and int(t["id"]) not in stale]
             merged = sorted(kept + fresh, key=lambda t: int(t["id"]))
             gone = len({str(t.get("id")) for t in old_tasks} - set(keys))
             what = (

@@ -232,6 +232,9 @@ def start(
         password=old.password if old else secrets.token_urlsafe(12),
         token=old.token if old else secrets.token_hex(20),
         log=str(folder / LOG_FILE),
+        # a backend still running from before stays known, so `stop` still stops it
+        backend_pid=old.backend_pid if old and backend_alive(old.backend_pid) else None,
+        backend_url=old.backend_url if old and backend_alive(old.backend_pid) else "",
     )
     cmd = [str(exe), "start", "--no-browser", "--internal-host", HOST, "--port", str(port)]
     cmd += ["--data-dir", str(folder)]
@@ -299,8 +302,18 @@ def start_backend(
         raise StudioError(
             f"no Label Studio in {data_dir_of(data_dir)}: run `claimkit studio start`"
         )
-    if backend_alive(state.backend_pid) and health(state.backend_url):
-        return state
+    if backend_alive(state.backend_pid):
+        # running: reuse it once it answers (never start a second one and forget the first)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if health(state.backend_url, timeout=1.0):
+                return state
+            time.sleep(0.2)
+        raise StudioError(
+            f"the model backend (pid {state.backend_pid}) does not answer on "
+            f"{state.backend_url}: see {Path(state.data_dir) / 'backend.log'}, or stop it with "
+            "`claimkit studio stop`"
+        )
     port = port or (BACKEND_PORT if port_free(BACKEND_PORT) else free_port())
     if not port_free(port):
         raise StudioError(f"port {port} on {HOST} is in use: pass another --backend-port")

@@ -57,7 +57,6 @@ def main() -> int:
     args = parser.parse_args()
 
     from annotate import client, studio
-    from annotate import push as push_module
     from annotate.pull import pull
     from annotate.push import load_sentences, make_task, push
 
@@ -114,7 +113,7 @@ def main() -> int:
         existing_rates = []
         (work / "existing").mkdir()
         small, small_labels = make_dataset(args.n_existing, work / "existing")
-        for workers in (1, push_module.ANNOTATION_WORKERS):
+        for workers in (1, 4):
             title = f"bench existing {workers} {stamp}"
             push(small, title, data_dir=data_dir, progress=False)
             t = time.perf_counter()

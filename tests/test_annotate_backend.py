@@ -354,3 +354,32 @@ def test_studio_stop_stops_the_backend_too(tmp_path):
         not studio.backend_alive(state.backend_pid)
         and studio.read_state(folder).backend_pid is None
     )
+
+
+def test_web_pages_and_non_json_bodies_are_refused(http, backend):
+    setup = {"project": "8.1", "hostname": "http://127.0.0.1:2", "access_token": "x"}
+    page = http.post("/setup", json=setup, headers={"Origin": "http://evil.example"})
+    assert page.status_code == 403 and "web pages" in page.json()["error"]
+    form = http.post("/setup", content=json.dumps(setup), headers={"Content-Type": "text/plain"})
+    assert form.status_code == 415
+    assert "8" not in backend.projects  # nothing was recorded
+
+
+def test_a_restarted_backend_keeps_its_projects_and_serves_its_newest_model(tmp_path, backend):
+    folder = tmp_path / "b"
+    first = Backend(folder)
+    first.setup({"project": "3.1700000000", "hostname": "http://127.0.0.1:5", "access_token": "k"})
+    assert (folder / "projects.json").stat().st_mode & 0o777 == 0o600  # it holds tokens
+    # a model folder the backend trained earlier (here: the shipped one, copied as v2)
+    import shutil
+
+    from models.artifact import DEFAULT_MODEL_DIR
+
+    shutil.copytree(DEFAULT_MODEL_DIR, folder / "models" / "v2")
+    (folder / "models" / "v5").mkdir()  # a folder without a manifest is not a model
+    again = Backend(folder)
+    assert again.projects == {"3": {"hostname": "http://127.0.0.1:5", "token": "k"}}
+    assert again.tagger.path == folder / "models" / "v2"
+    from annotate.backend import _versions_in
+
+    assert _versions_in(folder / "models") == [2, 5]  # the next training writes v6
