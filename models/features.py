@@ -20,7 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from models.lexicon import CueLexicon
-from models.ngrams import CharNgramCounter
+from models.ngrams import CharNgramCounter, WordNgramCounter
 from models.structure import SpeechStructure
 
 # Words (letters/digits, with inner apostrophes: "shouldn't", "Kim's") and the question mark,
@@ -82,7 +82,9 @@ class CompactTfidfVectorizer(TfidfVectorizer):  # type: ignore[misc]
     def transform(self, raw_documents: Any) -> Any:
         counter = self.__dict__.get("_counter", False)
         if counter is False:  # decided once per fitted vocabulary
-            counter = self.__dict__["_counter"] = CharNgramCounter.for_vectorizer(self)
+            counter = self.__dict__["_counter"] = CharNgramCounter.for_vectorizer(
+                self
+            ) or WordNgramCounter.for_vectorizer(self)
         documents = raw_documents if isinstance(raw_documents, list) else None
         if counter is None or documents is None or not all(type(d) is str for d in documents):
             return super().transform(raw_documents)

@@ -12,7 +12,8 @@ an n-gram with a character the vocabulary never uses cannot be in it, and is dro
 
 `CharNgramCounter.for_vectorizer` says when this applies (``char_wb``, no custom preprocessor,
 tokenizer or accent stripping, n-grams from at most 3 characters up to a size whose keys fit 63
-bits); otherwise the vectorizer keeps scikit-learn's own path.
+bits); otherwise the vectorizer keeps scikit-learn's own path. `WordNgramCounter` does the same
+for word 1-2-grams: the batch's tokens become ids once, a bigram is a pair of ids.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ import numpy as np
 import scipy.sparse as sp
 
 _SPACE = ord(" ")
+# Token patterns whose tokens never hold whitespace (sklearn's default; claimkit's
+# models.features.TOKEN_PATTERN), so a vocabulary term splits back into its tokens at " ".
+WHITESPACE_FREE_PATTERNS = (r"(?u)\b\w\w+\b", r"(?u)\b\w+(?:['\u2019]\w+)*\b|\?")
 
 
 class CharNgramCounter:
@@ -124,3 +128,83 @@ class CharNgramCounter:
         if not rows:
             return empty, empty
         return np.concatenate(rows), np.concatenate(columns)
+
+
+class WordNgramCounter:
+    """Counts of a fitted ``word`` vocabulary's 1- and 2-grams in documents, vectorised: the
+    tokens of the whole batch become one array of ids, bigrams are pairs of ids."""
+
+    def __init__(self, vocabulary: Mapping[str, int], token_pattern: str, lowercase: bool) -> None:
+        import re
+
+        import pandas as pd
+
+        self.token_re = re.compile(token_pattern)
+        self.lowercase = lowercase
+        self.n_features = len(vocabulary)
+        tokens: dict[str, int] = {}  # every token any term uses -> id (0: none)
+        for term in vocabulary:
+            for token in term.split(" "):
+                tokens.setdefault(token, len(tokens) + 1)
+        self.ids = tokens
+        self.width = len(tokens) + 1
+        unigram = np.full(self.width, -1, dtype=np.int64)
+        pairs, columns = [], []
+        for term, column in vocabulary.items():
+            parts = term.split(" ")
+            if len(parts) == 1:
+                unigram[tokens[parts[0]]] = column
+            else:
+                pairs.append(tokens[parts[0]] * self.width + tokens[parts[1]])
+                columns.append(column)
+        self.unigram = unigram
+        self.bigrams = pd.Index(np.asarray(pairs, dtype=np.int64))
+        self.bigram_columns = np.asarray(columns, dtype=np.int64)
+
+    @classmethod
+    def for_vectorizer(cls, vectorizer: Any) -> WordNgramCounter | None:
+        """A counter reproducing ``vectorizer``'s counts, or None where it cannot."""
+        v = vectorizer
+        if not (
+            v.analyzer == "word"
+            and v.preprocessor is None
+            and v.tokenizer is None
+            and v.strip_accents is None
+            and v.stop_words is None
+            and v.input == "content"
+            and tuple(v.ngram_range) in ((1, 1), (1, 2))
+            and v.token_pattern in WHITESPACE_FREE_PATTERNS  # terms split back into tokens at " "
+            and getattr(v, "vocabulary_", None)
+        ):
+            return None
+        counter = cls(v.vocabulary_, v.token_pattern, bool(v.lowercase))
+        return counter if counter.width**2 < 2**63 else None
+
+    def counts(self, documents: Sequence[str], matrix: type = sp.csr_matrix) -> Any:
+        """The (documents x vocabulary) count matrix, canonical CSR of type ``matrix``."""
+        findall = self.token_re.findall
+        per_doc = [findall(d.lower() if self.lowercase else d) for d in documents]
+        lengths = np.fromiter((len(t) for t in per_doc), dtype=np.int64, count=len(per_doc))
+        get = self.ids.get
+        ids = np.fromiter(
+            (get(t, 0) for tokens in per_doc for t in tokens),
+            dtype=np.int64,
+            count=int(lengths.sum()),
+        )
+        document = np.repeat(np.arange(len(documents), dtype=np.int64), lengths)
+        columns = self.unigram[ids]
+        hit = columns >= 0
+        rows, cols = [document[hit]], [columns[hit]]
+        if len(self.bigram_columns) and len(ids) > 1:
+            same = document[1:] == document[:-1]
+            keys = ids[:-1] * self.width + ids[1:]
+            at = np.flatnonzero(same & (ids[:-1] > 0) & (ids[1:] > 0))
+            found = self.bigrams.get_indexer(keys[at])
+            match = found >= 0
+            rows.append(document[at[match]])
+            cols.append(self.bigram_columns[found[match]])
+        data_rows, data_cols = np.concatenate(rows), np.concatenate(cols)
+        shape = (len(documents), self.n_features)
+        X = sp.csr_matrix((np.ones(len(data_rows)), (data_rows, data_cols)), shape=shape)
+        X.sort_indices()
+        return X if matrix is sp.csr_matrix else matrix(X)

@@ -14,7 +14,7 @@ from claimkit.clean import content_regions
 from claimkit.readers import Article, read_articles
 from claimkit.segment import split_spans
 from models.features import CompactTfidfVectorizer
-from models.ngrams import CharNgramCounter
+from models.ngrams import WHITESPACE_FREE_PATTERNS, CharNgramCounter, WordNgramCounter
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = [
@@ -120,3 +120,64 @@ def test_the_cache_is_not_saved_and_refitting_drops_it(fitted):
     refit.transform(CORPUS)
     refit.fit(["totally different words"])
     assert same(refit.transform(CORPUS), TfidfVectorizer.transform(refit, CORPUS))
+
+
+# ------------------------------------------------------------------------ word 1-2-grams
+@pytest.fixture(scope="module")
+def fitted_words(bundled_sentences) -> CompactTfidfVectorizer:
+    from models.features import TOKEN_PATTERN
+
+    v = CompactTfidfVectorizer(ngram_range=(1, 2), token_pattern=TOKEN_PATTERN, sublinear_tf=True)
+    return v.fit(bundled_sentences[::2])
+
+
+def test_word_counts_equal_sklearn_on_every_bundled_sentence(fitted_words, bundled_sentences):
+    counter = WordNgramCounter.for_vectorizer(fitted_words)
+    assert counter is not None
+    assert same(
+        counter.counts(bundled_sentences),
+        CountVectorizer.transform(fitted_words, bundled_sentences),
+    )
+    fast = fitted_words.transform(bundled_sentences[:2000])
+    assert isinstance(fitted_words.__dict__.get("_counter"), WordNgramCounter)
+    assert same(fast, TfidfVectorizer.transform(fitted_words, bundled_sentences[:2000]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(list("ab İIı’'?\t\n.") + ["said ", "could ", "Kim’s "]), max_size=30
+        ).map("".join),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_word_counts_equal_sklearn_on_generated_text(docs):
+    from models.features import TOKEN_PATTERN
+
+    v = CountVectorizer(ngram_range=(1, 2), token_pattern=TOKEN_PATTERN).fit(
+        CORPUS + ["said could Kim’s a b ab ba ? ?"]
+    )
+    counter = WordNgramCounter.for_vectorizer(v)
+    assert counter is not None and same(counter.counts(docs), CountVectorizer.transform(v, docs))
+
+
+def test_the_project_token_pattern_is_known_whitespace_free():
+    from models.features import TOKEN_PATTERN
+
+    assert TOKEN_PATTERN in WHITESPACE_FREE_PATTERNS
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"ngram_range": (1, 3)},
+        {"stop_words": "english"},
+        {"token_pattern": r"[a-z]+ [a-z]+"},  # tokens with a space: terms cannot be split back
+        {"analyzer": "char_wb"},
+    ],
+)
+def test_other_word_settings_keep_sklearns_path(options):
+    v = CountVectorizer(**options).fit(CORPUS)
+    assert WordNgramCounter.for_vectorizer(v) is None
