@@ -5,7 +5,8 @@ The protocol is Label Studio 1.23's own (``label_studio/ml/api_connector.py``, `
     GET  /health      {"status": "UP", ...}               (Label Studio waits 1 s)
     POST /setup       {"project", "schema", "hostname", "access_token"} -> {"model_version"}
     POST /predict     {"tasks", "label_config", "project"} -> {"results": [one per task]}
-    POST /webhook     {"action": "START_TRAINING", "project": {...}} -> {"job"}; other events: ignored
+    POST /webhook     {"action": "START_TRAINING", "project": {...}} -> {"job"}; annotation events
+                      are counted (``train_every``: every N start a training); others are ignored
     POST /job_status  {"job"} -> {"job_status": "queued" | "started" | "finished" | "failed", ...}
     GET  /versions    {"versions": [model_version, ...]}
 
@@ -139,6 +140,10 @@ def predictions(
     return out
 
 
+# Label Studio's webhook actions that mean a label was given or changed.
+LABEL_EVENTS = ("ANNOTATION_CREATED", "ANNOTATIONS_CREATED", "ANNOTATION_UPDATED")
+
+
 @dataclass
 class Job:
     """A training run and what became of it (fields named as /job_status answers them)."""
@@ -184,7 +189,12 @@ class Backend:
         model: str | Path | None = None,
         grid: Grid = "default",
         url: str = f"http://{HOST}:{BACKEND_PORT}",
+        train_every: int = 0,
     ):
+        if train_every < 0:
+            raise InputError(f"--train-every {train_every}: use 0 (never) or a positive number")
+        self.train_every = train_every
+        self.new_labels: dict[str, int] = {}  # project id -> annotations since the last training
         self.workdir = Path(workdir)
         self.url = url  # where Label Studio reaches this backend
         self.models = self.workdir / "models"
@@ -238,6 +248,17 @@ class Backend:
             "results": predictions(tagger, tasks, control),
             "model_version": tagger.model_version,
         }
+
+    def count_annotation(self, project: dict[str, Any]) -> Job | None:
+        """One more annotation created or changed in ``project``; with ``train_every`` N, the
+        Nth since the last training starts one (None: nothing started)."""
+        pid = str(project.get("id") or "")
+        with self._lock:
+            self.new_labels[pid] = self.new_labels.get(pid, 0) + 1
+            due = self.train_every > 0 and self.new_labels[pid] >= self.train_every
+            if due:
+                self.new_labels[pid] = 0
+        return self.start_training(project) if due and pid in self.projects else None
 
     def start_training(self, project: dict[str, Any]) -> Job:
         pid = str(project.get("id") or "")
@@ -357,9 +378,15 @@ def create_app(backend: Backend) -> Starlette:
 
     async def webhook(request: Request) -> JSONResponse:
         body = await body_of(request)
-        if body.get("action") != "START_TRAINING":
-            return JSONResponse({"status": "ignored", "action": body.get("action")})
+        action = body.get("action")
         project = body.get("project")
+        if action in LABEL_EVENTS and isinstance(project, dict):
+            job = backend.count_annotation(project)
+            if job is not None:
+                return JSONResponse(job.as_json(), status_code=201)
+            return JSONResponse({"status": "counted", "action": action})
+        if action != "START_TRAINING":
+            return JSONResponse({"status": "ignored", "action": action})
         if not isinstance(project, dict):
             raise InputError("START_TRAINING needs the project object")
         job = backend.start_training(project)
@@ -408,6 +435,7 @@ def serve(
     port: int = BACKEND_PORT,
     host: str = HOST,
     grid: Grid = "default",
+    train_every: int = 0,
     connect_to: str | None = None,
     url: str | None = None,
     api_key: str | None = None,
@@ -416,7 +444,7 @@ def serve(
 ) -> None:
     """Run the backend until interrupted. With ``connect_to``, connect it to that Label Studio
     project once it answers (Label Studio calls /health and /setup then)."""
-    backend = Backend(workdir, model, grid, url=f"http://{host}:{port}")
+    backend = Backend(workdir, model, grid, url=f"http://{host}:{port}", train_every=train_every)
     server = make_server(backend, host, port)
 
     def when_up() -> None:

@@ -323,6 +323,14 @@ def _register_backend(studio_sub: Any) -> None:
     )
     add_choice(backend_p, "--grid", Grid, "the grid retraining searches", default="default")
     backend_p.add_argument(
+        "--train-every",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also retrain after every N annotations created or changed in a project "
+        "(default: 0, only on Start training)",
+    )
+    backend_p.add_argument(
         "--connect",
         dest="connect_to",
         metavar="PROJECT",

@@ -208,6 +208,9 @@ def test_connect_suggest_train_and_switch(studio_server, seed_dataset, running_b
     admin = client.connect(data_dir=dd)
     project = admin.get_project(title)
     assert project.id and str(project.id) in backend.projects  # Label Studio called /setup
+    # Label Studio sends every event of the project to the backend (what --train-every counts)
+    hooks = admin.ls.webhooks.list(project=project.id)
+    assert any(h.url == url + "/webhook" and h.send_for_all_actions for h in hooks)
     # the project shows the backend's version: the Data Manager scores count its predictions
     assert admin.ls.projects.get(project.id).model_version == backend.tagger.model_version
 
@@ -383,3 +386,23 @@ def test_a_restarted_backend_keeps_its_projects_and_serves_its_newest_model(tmp_
     from annotate.backend import _versions_in
 
     assert _versions_in(folder / "models") == [2, 5]  # the next training writes v6
+
+
+def test_every_n_annotations_start_a_training(tmp_path):
+    every = Backend(tmp_path / "every", train_every=2)
+    never = Backend(tmp_path / "never")
+    for b in (every, never):
+        b.setup({"project": "4.1", "hostname": "http://127.0.0.1:1", "access_token": "t"})
+    event = {"action": "ANNOTATION_CREATED", "project": {"id": 4, "title": "p"}}
+    with TestClient(create_app(every)) as http:
+        assert http.post("/webhook", json=event).json()["status"] == "counted"
+        second = http.post("/webhook", json={**event, "action": "ANNOTATION_UPDATED"})
+        assert second.status_code == 201 and second.json()["job"] == "train-1"
+        assert every.new_labels == {"4": 0}
+    with TestClient(create_app(never)) as http:
+        for _ in range(3):
+            assert http.post("/webhook", json=event).json()["status"] == "counted"
+        assert never.jobs == {}
+    every.close()
+    with pytest.raises(InputError, match="--train-every -1"):
+        Backend(tmp_path / "bad", train_every=-1)
