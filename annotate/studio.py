@@ -251,20 +251,32 @@ def start(
     state.pid = proc.pid
     state.started = time.time()
     _write_state(state)
+    _wait_until_up(proc, state.url, timeout, "Label Studio", state.log)
+    return state
+
+
+def _wait_until_up(
+    proc: subprocess.Popen[bytes],
+    url: str,
+    timeout: float,
+    what: str,
+    log: str,
+    alive: Any = pid_alive,
+) -> None:
+    """Return once ``url`` answers /health; a process that exits or never answers is an error
+    (and one that never answers is stopped)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise StudioError(
-                f"Label Studio exited with code {proc.returncode} while starting: see {state.log}"
-                f" ({_last_line(state.log)})"
+                f"{what} exited with code {proc.returncode} while starting: see {log}"
+                f" ({_last_line(log)})"
             )
-        if health(state.url, timeout=1.0):
-            return state
-        time.sleep(0.3)
-    _terminate(proc.pid)
-    raise StudioError(
-        f"Label Studio did not answer on {state.url} within {timeout:.0f} s: see {state.log}"
-    )
+        if health(url, timeout=1.0):
+            return
+        time.sleep(0.2)
+    _terminate(proc.pid, alive=alive)
+    raise StudioError(f"{what} did not answer on {url} within {timeout:.0f} s: see {log}")
 
 
 def _last_line(path: str) -> str:
@@ -331,20 +343,9 @@ def start_backend(
         )
     state.backend_pid, state.backend_url = proc.pid, f"http://{HOST}:{port}"
     _write_state(state)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise StudioError(
-                f"the model backend exited with code {proc.returncode} while starting: see "
-                f"{folder / 'backend.log'} ({_last_line(str(folder / 'backend.log'))})"
-            )
-        if health(state.backend_url, timeout=1.0):
-            return state
-        time.sleep(0.2)
-    _terminate(proc.pid)
-    raise StudioError(
-        f"the model backend did not answer on {state.backend_url} within {timeout:.0f} s"
-    )
+    log_path = str(folder / "backend.log")
+    _wait_until_up(proc, state.backend_url, timeout, "the model backend", log_path, backend_alive)
+    return state
 
 
 def stop_backend(data_dir: str | os.PathLike[str] | None = None) -> bool:
