@@ -10,6 +10,7 @@ adjudicator (user 4) gives the second its ground truth.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -23,12 +24,14 @@ from annotate import client, studio  # noqa: E402
 from annotate.push import push  # noqa: E402
 from claimkit.ingest import ingest  # noqa: E402
 
-ARTICLE = ROOT / "data" / "articles" / "seeds" / "metro-putin-north-korean-troops.txt"
+# relative to ROOT, so the tasks' "source" names no path of this machine
+ARTICLE = Path("data/articles/seeds/metro-putin-north-korean-troops.txt")
 A = ("attributed", "speculative", "confirmed", "opinion", "skip")
 B = ("attributed", "confirmed", "confirmed", "opinion")
 
 
 def main() -> None:
+    os.chdir(ROOT)
     work = Path(tempfile.mkdtemp(prefix="ls-export-"))
     ingest([ARTICLE], work / "sentences", progress=False)
     rows = list(datasets.load_from_disk(str(work / "sentences")))[:6]
