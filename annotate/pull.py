@@ -466,15 +466,16 @@ def _previous(
 
 
 def _export(
-    studio: Any, project_id: int, out: Path, full: bool, progress: bool
+    studio: Any, project: Any, out: Path, full: bool, progress: bool
 ) -> tuple[bytes, dict[str, str], str]:
     """(export, task keys, what was fetched): only the tasks changed since the last pull into
     ``out`` when it came from the same project, merged with the rest of that pull's export."""
+    project_id = project.id
     keys = _task_keys(studio, project_id)  # listed before the export: a later edit is refetched
     previous = None if full else _previous(out, studio.conn.url, project_id)
-    # a listing that lost a task (deleted while paging shifts the pages) is not trusted
-    counted = getattr(studio.ls.projects.get(id=project_id), "task_number", None)
-    if previous is not None and counted == len(keys):
+    # a listing that differs from the task count read before it (a task deleted or added while
+    # paging shifts the pages) is not trusted
+    if previous is not None and getattr(project, "task_number", None) == len(keys):
         old_tasks, old_keys = previous
         changed = [int(i) for i, k in keys.items() if old_keys.get(i) != k]
         if len(changed) <= len(keys) // 2:
@@ -539,7 +540,7 @@ def pull(
     studio = connect(url, api_key, data_dir)
     proj = studio.get_project(project)
     exported_at = _now()
-    raw, keys, fetched = _export(studio, proj.id, Path(out), full, progress)
+    raw, keys, fetched = _export(studio, proj, Path(out), full, progress)
     provenance = {
         "project": proj.title,
         "project_id": proj.id,

@@ -30,6 +30,16 @@ _SPACE = ord(" ")
 WHITESPACE_FREE_PATTERNS = (r"(?u)\b\w\w+\b", r"(?u)\b\w+(?:['\u2019]\w+)*\b|\?")
 
 
+def _count_matrix(
+    rows: np.ndarray, columns: np.ndarray, shape: tuple[int, int], matrix: type
+) -> Any:
+    """One count per (row, column) hit, summed, as canonical CSR of type ``matrix``: the form
+    scikit-learn's own counting returns, so its TF-IDF step gives the same floats."""
+    X = sp.csr_matrix((np.ones(len(rows), dtype=np.float64), (rows, columns)), shape=shape)
+    X.sort_indices()
+    return X if matrix is sp.csr_matrix else matrix(X)
+
+
 class CharNgramCounter:
     """Counts of a fitted ``char_wb`` vocabulary's n-grams in documents (pure; no I/O)."""
 
@@ -88,11 +98,7 @@ class CharNgramCounter:
             words = (doc.lower() if self.lowercase else doc).split()
             parts.append(" " + "  ".join(words) + " " if words else "")
         rows, columns = self._hits("".join(parts), [len(p) for p in parts])
-        data = np.ones(len(rows), dtype=np.float64)
-        shape = (len(documents), self.n_features)
-        X = sp.csr_matrix((data, (rows, columns)), shape=shape)  # sums the repeats
-        X.sort_indices()
-        return X if matrix is sp.csr_matrix else matrix(X)
+        return _count_matrix(rows, columns, (len(documents), self.n_features), matrix)
 
     def _hits(self, text: str, lengths: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(document, column) of every vocabulary n-gram inside one padded word of ``text``."""
@@ -203,8 +209,5 @@ class WordNgramCounter:
             match = found >= 0
             rows.append(document[at[match]])
             cols.append(self.bigram_columns[found[match]])
-        data_rows, data_cols = np.concatenate(rows), np.concatenate(cols)
         shape = (len(documents), self.n_features)
-        X = sp.csr_matrix((np.ones(len(data_rows)), (data_rows, data_cols)), shape=shape)
-        X.sort_indices()
-        return X if matrix is sp.csr_matrix else matrix(X)
+        return _count_matrix(np.concatenate(rows), np.concatenate(cols), shape, matrix)

@@ -21,7 +21,7 @@ from claimkit.clean import content_regions
 from claimkit.errors import ClaimkitError, InputError
 from claimkit.labels import HEDGED, ordered_labels
 from claimkit.segment import split_spans
-from models.artifact import load_model
+from models.artifact import ARTIFACT, load_model
 from models.cues import Attribution, Cue
 
 __all__ = ["ArticleTags", "Cue", "SentencePrediction", "Summary", "Tagger", "is_hedged_label"]
@@ -341,7 +341,7 @@ class Tagger:
 
     def _folder_ref(self) -> tuple[str, str, dict[str, Any]] | None:
         """(folder, sha256, options) to load this tagger from in a worker, if it came from one."""
-        if self.path is None or not self.sha256 or not (Path(self.path) / "model.skops").is_file():
+        if self.path is None or not self.sha256 or not (Path(self.path) / ARTIFACT).is_file():
             return None
         options = {
             "max_cues": self.max_cues,
