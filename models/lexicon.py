@@ -1,6 +1,9 @@
-"""A small curated cue lexicon and the scikit-learn transformer built on it.
+"""The cue lexicon and the scikit-learn transformer built on it.
 
-The lexicon is written for this project (no third-party word list). Each phrase belongs to one
+The lexicon (``models/cue-lexicon.json``) is built by ``data/lexicon/build_lexicon.py`` from
+general, licensed word lists (VADER, Pattern's subjectivity lexicon via TextBlob, the ``hedges``
+and ``weasels`` lists) plus claimkit's own attribution verbs and hedging phrases; the file
+records each entry's source and each source's licence. Each phrase belongs to one
 category, and each category points toward one of the four labels of the guideline, so the same
 lexicon drives the ``"cues"`` features of the model, the rule baseline of ``train`` and the cue
 highlighting of the tagger. Feature names are ``"<category>:<phrase>"``.
@@ -8,8 +11,10 @@ highlighting of the tagger. Feature names are ``"<category>:<phrase>"``.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -39,175 +44,32 @@ CUE_KINDS: dict[str, str] = {
 }
 
 # Phrases are matched case-insensitively on word boundaries; a space matches any run of
-# whitespace. Longer phrases win over their prefixes ("would likely" over "would").
-LEXICON: dict[str, tuple[str, ...]] = {
-    "evaluative": (
-        "desperate",
-        "desperately",
-        "desperation",
-        "staggering",
-        "alarming",
-        "alarmingly",
-        "a sign of",
-        "concerning",
-        "worrying",
-        "shocking",
-        "disastrous",
-        "catastrophic",
-        "outrageous",
-        "disgraceful",
-        "shameful",
-        "ridiculous",
-        "absurd",
-        "ludicrous",
-        "nonsense",
-        "farce",
-        "appalling",
-        "reckless",
-        "humiliating",
-        "embarrassing",
-        "pathetic",
-        "unacceptable",
-        "disappointing",
-        "spectacular",
-        "spectacularly",
-        "extraordinary",
-        "remarkable",
-        "smacks of",
-        "kowtowing",
-        "clearly",
-        "obviously",
-        "absolutely",
-        "frankly",
-        "of course",
-        "sadly",
-        "unfortunately",
-        "fortunately",
-    ),
-    "obligation": (
-        "should",
-        "shouldn't",
-        "should not",
-        "must",
-        "mustn't",
-        "must not",
-        "ought to",
-        "need to",
-        "needs to",
-    ),
-    "question": ("?",),
-    "hedge": (
-        "reportedly",
-        "allegedly",
-        "apparently",
-        "possibly",
-        "probably",
-        "perhaps",
-        "maybe",
-        "likely",
-        "unlikely",
-        "would likely",
-        "appear",
-        "appears",
-        "appeared",
-        "appear to",
-        "appears to",
-        "seem",
-        "seems",
-        "seemed",
-        "suggest",
-        "suggests",
-        "suggested",
-        "suggesting",
-        "believed",
-        "believes",
-        "it is believed",
-        "thought to",
-        "is thought",
-        "are thought",
-        "expected to",
-        "is expected",
-        "are expected",
-        "estimated",
-        "rumoured",
-        "rumored",
-        "unconfirmed",
-        "unclear",
-        "uncertain",
-        "speculation",
-        "speculate",
-        "remains to be seen",
-        "potentially",
-        "may have",
-        "could have",
-        "might have",
-        "understood to",
-        "is understood",
-        "reports suggest",
-        "indicate",
-        "indicates",
-        "indicating",
-        "predicted",
-        "predict",
-        "forecast",
-        "projected",
-    ),
-    "modal": ("could", "may", "might", "would"),
-    "attribution": (
-        "said",
-        "says",
-        "say",
-        "saying",
-        "told",
-        "tells",
-        "claimed",
-        "claims",
-        "claim",
-        "according to",
-        "confirmed",
-        "confirms",
-        "reported",
-        "reports",
-        "warned",
-        "warns",
-        "stated",
-        "states",
-        "announced",
-        "announces",
-        "added",
-        "insisted",
-        "insists",
-        "denied",
-        "denies",
-        "revealed",
-        "reveals",
-        "explained",
-        "accused",
-        "argued",
-        "argues",
-        "acknowledged",
-        "admitted",
-        "noted",
-        "wrote",
-        "writes",
-        "urged",
-        "called for",
-        "spokesman",
-        "spokeswoman",
-        "spokesperson",
-        "a source",
-        "in a statement",
-        "quoted",
-        "asked",
-        "replied",
-        "responded",
-    ),
-    "quote": ("\u201c", "\u201d", '"'),
-}
+# whitespace; curly quotation marks and apostrophes match their straight forms. Longer phrases
+# win over their prefixes ("would likely" over "would").
+LEXICON_FILE = Path(__file__).with_name("cue-lexicon.json")
+
+
+def _load_lexicon(path: Path = LEXICON_FILE) -> dict[str, tuple[str, ...]]:
+    """Category -> phrases, from the built lexicon file (sources and rules recorded in it)."""
+    built = json.loads(path.read_text(encoding="utf-8"))
+    phrases: dict[str, list[str]] = {category: [] for category in CATEGORY_LABELS}
+    for entry in built["entries"]:
+        phrases[entry["category"]].append(entry["phrase"])
+    return {category: tuple(p) for category, p in phrases.items()}
+
+
+LEXICON: dict[str, tuple[str, ...]] = _load_lexicon()
+# The lexicon of models trained before the phrases were stored in the model (claimkit <= 0.x,
+# the first default model): they read their columns from it.
+LEGACY_LEXICON_FILE = Path(__file__).with_name("cue-lexicon-v1.json")
 
 
 # Tokens the lexicon is matched on: words with inner apostrophes, "?" and quotation marks.
 _TOKEN = re.compile(r"\w+(?:['\u2019]\w+)*|[?\u201c\u201d\"]")
+# Same-length replacements, so offsets in the normalised text are offsets in the original.
+_STRAIGHT = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+# The first lexicon told curly quotation marks apart (its models have a column for each).
+_APOSTROPHE = str.maketrans({"\u2019": "'"})
 
 
 def token_positions(text: str, tokens: list[str]) -> list[int]:
@@ -224,8 +86,8 @@ def token_positions(text: str, tokens: list[str]) -> list[int]:
     return out
 
 
-def _normalise(text: str) -> str:
-    return " ".join(text.lower().split()).replace("\u2019", "'")
+def _normalise(text: str, fold: dict[int, str] = _STRAIGHT) -> str:
+    return " ".join(text.lower().split()).translate(fold)
 
 
 class CueLexicon(BaseEstimator, TransformerMixin):  # type: ignore[misc]
@@ -234,6 +96,8 @@ class CueLexicon(BaseEstimator, TransformerMixin):  # type: ignore[misc]
     Stateless (``fit`` learns nothing), so it is safe inside cross-validation. ``lexicon=None``
     uses the built-in :data:`LEXICON`.
     """
+
+    _fold = _STRAIGHT  # how quotation marks and apostrophes are folded before matching
 
     def __init__(self, lexicon: Mapping[str, Sequence[str]] | None = None) -> None:
         self.lexicon = lexicon
@@ -245,13 +109,24 @@ class CueLexicon(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         state.pop("_compiled", None)
         return state
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        if "n_features_out_" in state and "entries_" not in state and state.get("lexicon") is None:
+            # fitted before models kept their phrases: the lexicon of that time, matched as then
+            state["lexicon"] = _load_lexicon(LEGACY_LEXICON_FILE)
+            state["_fold"] = _APOSTROPHE
+        self.__dict__.update(state)
+
     def _entries(self) -> list[tuple[str, str]]:
+        fitted = self.__dict__.get("entries_")
+        if fitted is not None:  # the phrases this model was fitted with, whatever the file says now
+            return [tuple(name.split(":", 1)) for name in fitted.split("\n")]  # type: ignore[misc]
         lexicon = LEXICON if self.lexicon is None else self.lexicon
         entries: list[tuple[str, str]] = []
         seen: dict[str, str] = {}
         for category, phrases in lexicon.items():
             for phrase in phrases:
-                key = " ".join(_TOKEN.findall(_normalise(phrase)))
+                key = " ".join(_TOKEN.findall(_normalise(phrase, self._fold)))
                 if not key:
                     raise ValueError(f"cue lexicon: phrase {phrase!r} has no word to match")
                 if key in seen:
@@ -280,7 +155,13 @@ class CueLexicon(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         return compiled  # type: ignore[no-any-return]
 
     def fit(self, X: Iterable[str], y: Any = None) -> CueLexicon:
-        self.n_features_out_ = len(self._compile()[1])
+        self.__dict__.pop("entries_", None)
+        self.__dict__.pop("_compiled", None)
+        names = self._compile()[1]
+        # kept in the model (one string: small in a skops file), so a saved model reads the
+        # columns it was trained on even after the lexicon file changes
+        self.entries_ = "\n".join(names)
+        self.n_features_out_ = len(names)
         return self
 
     def _matches(self, text: str) -> list[tuple[int, int, int]]:
@@ -293,7 +174,7 @@ class CueLexicon(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         lowered = text.lower()
         if len(lowered) != len(text):  # rare characters whose lower case is longer
             lowered = "".join(c.lower()[0] for c in text)
-        lowered = lowered.replace("\u2019", "'")
+        lowered = lowered.translate(self._fold)
         tokens = _TOKEN.findall(lowered)
         hits: list[tuple[int, int, int]] = []  # (feature, first token, last token + 1)
         i, count = 0, len(tokens)

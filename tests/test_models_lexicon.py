@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import joblib
@@ -10,14 +11,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.lexicon import _TOKEN, CATEGORY_LABELS, LEXICON, CueLexicon, rule_label
+from models.lexicon import _TOKEN, CATEGORY_LABELS, LEXICON, LEXICON_FILE, CueLexicon, rule_label
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Guideline examples (issue 4), from the seed articles.
+# Guideline examples (annotate/guideline.md), from bundled BBC articles.
 GUIDELINE = [
-    ("If you want to be a great power, you shouldn\u2019t be kowtowing to North Korea.", "opinion"),
-    ("Erratic autocrats and nukes are a concerning mix.", "opinion"),
+    (
+        "Billions of pounds spent on conflict in Iraq and in the Middle East should have been used "
+        "to reduce poverty, Cardinal Cormac Murphy-O'Connor has said.",
+        "opinion",
+    ),
+    ("It is thought that nearly half a million children skip school each day.", "speculative"),
     (
         "North Korea could deploy up to 100,000 soldiers to help the Kremlin with its war in Ukraine.",
         "speculative",
@@ -59,16 +64,17 @@ def test_offsets_point_at_the_phrase(lexicon: CueLexicon) -> None:
     assert [s for _, s, _ in found] == sorted(s for _, s, _ in found)
 
 
-def test_curly_apostrophes_and_quotes(lexicon: CueLexicon) -> None:
-    text = "\u201cYou shouldn\u2019t be kowtowing,\u201d he told reporters."
-    names = [name for name, _, _ in lexicon.find(text)]
-    assert names == [
-        "quote:\u201c",
+def test_curly_apostrophes_and_quotes_match_their_straight_forms(lexicon: CueLexicon) -> None:
+    text = "\u201cYou shouldn\u2019t be so absurd,\u201d he told reporters."
+    found = lexicon.find(text)
+    assert [name for name, _, _ in found] == [
+        'quote:"',
         "obligation:shouldn't",
-        "evaluative:kowtowing",
-        "quote:\u201d",
+        "evaluative:absurd",
+        'quote:"',
         "attribution:told",
     ]
+    assert [text[s:e] for _, s, e in found][:2] == ["\u201c", "shouldn\u2019t"]
 
 
 def test_multiword_phrases_do_not_cross_punctuation(lexicon: CueLexicon) -> None:
@@ -146,7 +152,7 @@ def reference_matches(lexicon: CueLexicon, text: str) -> list[tuple[int, int, in
     lowered = text.lower()
     if len(lowered) != len(text):
         lowered = "".join(c.lower()[0] for c in text)
-    lowered = lowered.replace("\u2019", "'")
+    lowered = lowered.translate(lexicon._fold)
     tokens = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(lowered)]
     found = []
     i = 0
@@ -231,3 +237,50 @@ def test_one_pass_matcher_equals_the_reference_on_every_bundled_sentence(lexicon
 def test_one_pass_matcher_equals_the_reference_on_generated_text(text):
     lexicon = CueLexicon()
     assert lexicon._matches(text) == reference_matches(lexicon, text)
+
+
+# ----------------------------------------------------------------- where the entries come from
+def test_the_lexicon_file_records_every_entrys_source_and_licence() -> None:
+    built = json.loads(LEXICON_FILE.read_text(encoding="utf-8"))
+    sources = built["sources"]
+    assert all(source.get("licence") for source in sources.values())
+    assert {e["source"] for e in built["entries"]} <= set(sources)
+    assert {e["source"] for e in built["entries"]} >= {"claimkit", "hedges", "vader", "textblob"}
+    licences = (ROOT / "models" / "cue-lexicon-LICENSES.txt").read_text(encoding="utf-8")
+    for name, source in sources.items():
+        if name != "claimkit":
+            assert source["name"] in licences and len(source["sha256"]) == 64
+    assert sum(len(p) for p in LEXICON.values()) == len(built["entries"])
+
+
+def test_no_entry_occurs_only_in_the_seed_articles(lexicon: CueLexicon) -> None:
+    seen: dict[str, set[bool]] = {}
+    for line in (ROOT / "data" / "labelled" / "sentences.jsonl").open(encoding="utf-8"):
+        row = json.loads(line)
+        in_seeds = row["source"].startswith("data/articles/seeds/")
+        for name, _, _ in lexicon.find(row["text"]):
+            seen.setdefault(name, set()).add(in_seeds)
+    assert any(True in where for where in seen.values())  # the seeds were read
+    only_seeds = sorted(name for name, where in seen.items() if where == {True})
+    assert only_seeds == []
+
+
+def test_a_model_fitted_with_the_first_lexicon_reads_its_own_columns() -> None:
+    # a CueLexicon as saved before models kept their phrases (the first default model)
+    old = CueLexicon.__new__(CueLexicon)
+    old.__setstate__({"lexicon": None, "n_features_out_": 159})
+    names = list(old.get_feature_names_out())
+    assert len(names) == 159 and "quote:\u201c" in names and "evaluative:kowtowing" in names
+    assert [n for n, _, _ in old.find("\u201cHe could\u201d")] == [
+        "quote:\u201c",
+        "modal:could",
+        "quote:\u201d",
+    ]
+
+
+def test_a_fitted_lexicon_keeps_its_phrases_when_the_built_in_one_changes() -> None:
+    fitted = CueLexicon({"hedge": ("reportedly",), "attribution": ("said",)}).fit([])
+    state = fitted.__getstate__()
+    restored = CueLexicon.__new__(CueLexicon)
+    restored.__setstate__({**state, "lexicon": None})  # the phrases come from the model
+    assert list(restored.get_feature_names_out()) == ["hedge:reportedly", "attribution:said"]
