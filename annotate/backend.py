@@ -37,6 +37,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from claimkit.context import InContext
 from claimkit.datafiles import atomic_file
 from claimkit.errors import ClaimkitError, InputError
 from models import load
@@ -102,7 +103,9 @@ def predictions(
             raise InputError(
                 f"task {task.get('id', n)}: data has no text field {control.data_key!r}"
             )
-        texts.append(text)
+        before = (task.get("data") or {}).get("context_before")
+        # claimkit's own tasks carry the sentence before: the model's context features read it
+        texts.append(InContext(text, before) if isinstance(before, str) else text)
     out = []
     for pred in tagger.predict(texts, cues=control.spans is not None):
         result: list[dict[str, Any]] = []

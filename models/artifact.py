@@ -33,6 +33,8 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "models.lexicon.CueLexicon",
     "models.features.CompactTfidfVectorizer",
     "models.structure.SpeechStructure",
+    "models.features.QuotePartVectorizer",
+    "models.context.PreviousSentence",
 )
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _OBJECT_ID = re.compile(r'"__id__": (\d+)')

@@ -19,9 +19,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from models.context import PreviousSentence
 from models.lexicon import CueLexicon
 from models.ngrams import CharNgramCounter, WordNgramCounter
-from models.structure import SpeechStructure
+from models.structure import SpeechStructure, quoted_spans_of
 
 # Words (letters/digits, with inner apostrophes: "shouldn't", "Kim's") and the question mark,
 # which carries rhetorical questions. Single-letter words are kept ("I", "a").
@@ -31,7 +32,7 @@ TOKEN_PATTERN = r"(?u)\b\w+(?:['\u2019]\w+)*\b|\?"
 # of the bundled data (the shipped model's manifest holds the scores). Every value is JSON-safe
 # so the chosen parameters go straight into manifest.json.
 DEFAULT_PARAMS: dict[str, Any] = {
-    "C": 3.0,
+    "C": 10.0,
     "word_ngram_range": (1, 2),
     "min_df": 1,
     "sublinear_tf": True,
@@ -41,6 +42,12 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "cue_weight": 1.0,
     # quotation structure, speech frames and voice (models/structure.py)
     "structure": True,
+    # words inside and outside quotation marks as two more TF-IDF views
+    "quote_views": False,
+    # the previous sentence's quotation state and speech frame (models/context.py)
+    "context": True,
+    # "balanced" weighs each label by its inverse frequency; "none" weighs every sentence alike
+    "class_weight": "balanced",
     "max_iter": 1000,
     "seed": 0,
 }
@@ -65,7 +72,12 @@ def normalise_params(params: Mapping[str, Any]) -> dict[str, Any]:
     merged["chars"] = bool(merged["chars"])
     merged["cues"] = bool(merged["cues"])
     merged["structure"] = bool(merged["structure"])
+    merged["quote_views"] = bool(merged["quote_views"])
+    merged["context"] = bool(merged["context"])
     merged["cue_weight"] = float(merged["cue_weight"])
+    merged["class_weight"] = str(merged["class_weight"])
+    if merged["class_weight"] not in ("balanced", "none"):
+        raise ValueError(f"class_weight {merged['class_weight']!r}: use 'balanced' or 'none'")
     return merged
 
 
@@ -86,14 +98,19 @@ class CompactTfidfVectorizer(TfidfVectorizer):  # type: ignore[misc]
                 self
             ) or WordNgramCounter.for_vectorizer(self)
         documents = raw_documents if isinstance(raw_documents, list) else None
-        if counter is None or documents is None or not all(type(d) is str for d in documents):
+        if counter is None or documents is None or not all(isinstance(d, str) for d in documents):
             return super().transform(raw_documents)
+        documents = self._before_counting(documents)
         matrix = self.__dict__.get("_matrix_type")
         if matrix is None:  # whatever sparse type this scikit-learn's own counting returns
             matrix = self.__dict__["_matrix_type"] = type(
                 super(TfidfVectorizer, self).transform([""])
             )
         return self._tfidf.transform(counter.counts(documents, matrix), copy=False)
+
+    def _before_counting(self, documents: list[str]) -> list[str]:
+        """What the fast counters count (subclasses that keep part of a sentence say which)."""
+        return documents
 
     def fit(self, raw_documents: Any, y: Any = None) -> CompactTfidfVectorizer:
         self.__dict__.pop("_counter", None)
@@ -134,6 +151,58 @@ class CompactTfidfVectorizer(TfidfVectorizer):  # type: ignore[misc]
         super().__setstate__(state)
 
 
+class QuotePartVectorizer(CompactTfidfVectorizer):
+    """Word TF-IDF over one part of a sentence: the words inside quotation marks, or outside.
+
+    The other part is blanked with spaces (same length), so token offsets still index the
+    sentence and the cue mapping works as for the plain word view.
+    """
+
+    def __init__(
+        self,
+        *,
+        part: str = "inside",
+        token_pattern: str = TOKEN_PATTERN,
+        ngram_range: tuple[int, int] = (1, 1),
+        min_df: int = 1,
+        sublinear_tf: bool = False,
+        dtype: Any = np.float64,
+    ) -> None:
+        super().__init__(
+            analyzer="word",
+            lowercase=True,
+            token_pattern=token_pattern,
+            ngram_range=ngram_range,
+            min_df=min_df,
+            sublinear_tf=sublinear_tf,
+            dtype=dtype,
+        )
+        self.part = part
+
+    def _before_counting(self, documents: list[str]) -> list[str]:
+        inside = self.part == "inside"
+        return [quote_part(d, inside) for d in documents]
+
+    def build_preprocessor(self) -> Any:
+        inside = self.part == "inside"
+        return lambda text: quote_part(text, inside).lower()
+
+
+def quote_part(text: str, inside: bool) -> str:
+    """``text`` with the quoted part (``inside``) or the rest kept and the other blanked."""
+    spans = quoted_spans_of(text)
+    if not spans:
+        return text if not inside else " " * len(text)
+    kept = []
+    at = 0
+    for s, e in spans:
+        kept.append(" " * (s - at) if inside else text[at:s])
+        kept.append(text[s:e] if inside else " " * (e - s))
+        at = e
+    kept.append(" " * (len(text) - at) if inside else text[at:])
+    return "".join(kept)
+
+
 def word_vectorizer(params: Mapping[str, Any]) -> TfidfVectorizer:
     p = normalise_params(params)
     return CompactTfidfVectorizer(
@@ -165,7 +234,7 @@ def classifier(params: Mapping[str, Any]) -> LogisticRegression:
     # (measured: 7 vs 62 iterations). random_state is set so a solver change stays repeatable.
     return LogisticRegression(
         C=p["C"],
-        class_weight="balanced",
+        class_weight=None if p["class_weight"] == "none" else "balanced",
         solver="newton-cg",
         max_iter=p["max_iter"],
         random_state=p["seed"],
@@ -182,6 +251,17 @@ def feature_members(params: Mapping[str, Any]) -> list[tuple[str, Any]]:
         members.append(("cues", CueLexicon()))
     if p["structure"]:
         members.append(("structure", SpeechStructure()))
+    if p["quote_views"]:
+        for part in ("inside", "outside"):
+            view = QuotePartVectorizer(
+                part=part,
+                ngram_range=p["word_ngram_range"],
+                min_df=p["min_df"],
+                sublinear_tf=p["sublinear_tf"],
+            )
+            members.append((f"{part}_quotes", view))
+    if p["context"]:
+        members.append(("context", PreviousSentence()))
     return members
 
 

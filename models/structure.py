@@ -9,6 +9,7 @@ label), stateless, and computed from the sentence alone.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -68,6 +69,25 @@ FEATURES: tuple[str, ...] = (
 _INDEX = {name: i for i, name in enumerate(FEATURES)}
 
 
+def quoted_spans_of(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the quoted parts of ``text`` (quotation marks included), in order."""
+    spans = [m.span() for m in _QUOTED.finditer(text)]
+    if spans:
+        return spans
+    stripped = text.lstrip()
+    if not stripped:
+        return []
+    lead = len(text) - len(stripped)
+    # a quotation that runs over several sentences: this one opens it and goes on, or
+    # continues it and closes it
+    if stripped[0] in '"“‘«':
+        return [(lead, len(text.rstrip()))]
+    closing = max(text.rfind(c) for c in '"”»')
+    if closing > lead:
+        return [(lead, closing + 1)]
+    return []
+
+
 def _speaker_kind(words: str) -> str:
     """The kind of speaker a few words next to a speech verb name."""
     tokens = _WORD.findall(words)
@@ -95,23 +115,18 @@ def _persons(text: str) -> list[str]:
     return sorted(seen)
 
 
+# Each sentence is read twice when the context features are on (as itself, then as the next
+# sentence's neighbour, in the same batch): the second read is a cache hit. Callers only read
+# the returned dict.
+@functools.lru_cache(maxsize=8192)
 def structure_of(text: str) -> dict[str, float]:
-    """The non-zero structural features of one sentence (pure)."""
+    """The non-zero structural features of one sentence (pure; do not change the result)."""
     out: dict[str, float] = {}
     stripped = text.strip()
     if not stripped:
         return out
     words = _WORD.findall(stripped)
-    quoted_spans = [m.span() for m in _QUOTED.finditer(stripped)]
-    if not quoted_spans:
-        # a quotation that runs over several sentences: this one opens it and goes on, or
-        # continues it and closes it
-        if stripped[0] in '"“‘«':
-            quoted_spans = [(0, len(stripped))]
-        else:
-            closing = max(stripped.rfind(c) for c in '"”»')
-            if closing > 0:
-                quoted_spans = [(0, closing + 1)]
+    quoted_spans = quoted_spans_of(stripped)
     inside_words = sum(len(_WORD.findall(stripped[s:e])) for s, e in quoted_spans)
     marks = sum(stripped.count(c) for c in '"“”«»')
     if marks or quoted_spans:

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from claimkit.clean import content_regions
+from claimkit.context import InContext
 from claimkit.errors import ClaimkitError, InputError
 from claimkit.labels import HEDGED, ordered_labels
 from claimkit.segment import split_spans
@@ -245,7 +246,7 @@ class Tagger:
             if not shown[k]:
                 return ()
             a, b = indptr[i], indptr[i + 1]
-            cues = cues_of(text, feats[a:b], weights[a:b], per_sentence[i])
+            cues = cues_of(text, feats[a:b], weights[a:b], per_sentence[i], label=self.labels[k])
             return tuple([c.shifted(off) for c in cues]) if off else cues
 
         return found
@@ -268,8 +269,11 @@ class Tagger:
         for text, *_ in articles:
             spans = split_spans(text, content_regions(text) if clean else None)
             sizes.append(len(spans))
+            before = ""
             for s, e in spans:
-                texts.append(text[s:e])
+                # each sentence knows the one before it (the model's context features)
+                texts.append(InContext(text[s:e], before))
+                before = text[s:e]
                 offsets.append(s)
         preds: list[SentencePrediction] = []
         for i in range(0, len(texts), self.batch_size):

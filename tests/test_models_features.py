@@ -106,3 +106,59 @@ def test_same_data_same_seed_same_probabilities(seed_rows: tuple[list[str], list
     a = build_pipeline(chars=True).fit(texts, labels).predict_proba(texts)
     b = build_pipeline(chars=True).fit(texts, labels).predict_proba(texts)
     assert np.array_equal(a, b)
+
+
+# ----------------------------------------------------------------- words inside / outside quotes
+@pytest.mark.parametrize(
+    ("text", "inside", "outside"),
+    [
+        ('Profits "will fall", he said.', '"will fall"', "Profits , he said."),
+        ("\u201cIt\u2019s over,\u201d she said.", "\u201cIt\u2019s over,\u201d", "she said."),
+        # a quotation that started in an earlier sentence and closes here
+        ('We have a lot of winter left."', 'We have a lot of winter left."', ""),
+        # one that opens here and goes on
+        ('"Our assets were illegally seized.', '"Our assets were illegally seized.', ""),
+        ("Officials said it 'could happen'.", "", "Officials said it 'could happen'."),
+    ],
+)
+def test_quote_part_keeps_one_side_and_blanks_the_other(
+    text: str, inside: str, outside: str
+) -> None:
+    from models.features import quote_part
+
+    kept_in, kept_out = quote_part(text, True), quote_part(text, False)
+    assert len(kept_in) == len(kept_out) == len(text)  # offsets still index the sentence
+    assert " ".join(kept_in.split()) == inside
+    assert " ".join(kept_out.split()) == outside
+
+
+def test_quote_views_count_as_scikit_learn_would(seed_rows: tuple[list[str], list[str]]) -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from models.features import QuotePartVectorizer
+
+    texts = seed_rows[0]
+    for part in ("inside", "outside"):
+        view = QuotePartVectorizer(part=part, ngram_range=(1, 2), sublinear_tf=True).fit(texts)
+        fast, plain = view.transform(texts), TfidfVectorizer.transform(view, texts)
+        assert fast.nnz > 100 and abs(fast - plain).max() == 0.0
+    inside = QuotePartVectorizer(part="inside").fit(['He said "no way" today.'])
+    assert list(inside.get_feature_names_out()) == ["no", "way"]
+
+
+def test_a_model_with_every_feature_set_saves_and_loads(
+    seed_rows: tuple[list[str], list[str]],
+) -> None:
+    from claimkit.context import in_order
+    from models.artifact import _deserialise, dumps
+
+    texts, labels = seed_rows
+    sentences = in_order(texts)
+    pipeline = build_pipeline(quote_views=True, context=True).fit(sentences, labels)
+    names = list(pipeline[:-1].get_feature_names_out())
+    assert any(n.startswith("inside_quotes__") for n in names)
+    assert any(n.startswith("context__before:") for n in names)
+    loaded = _deserialise(dumps(pipeline), Path("model.skops"), trust_pickle=False)
+    np.testing.assert_array_equal(
+        loaded.predict_proba(sentences), pipeline.predict_proba(sentences)
+    )

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from claimkit.context import in_order
 from claimkit.errors import ClaimkitError, InputError
 from claimkit.readers import read_articles
 
@@ -207,18 +208,23 @@ FUNCTION_WORDS = {"the", "a", "an", "with", "its", "of", "to", "and", "in", "on"
 
 
 def test_cues_are_stance_words_never_names_numbers_or_function_words(tagger, seed_articles):
-    from models.lexicon import CueLexicon
-
-    lexicon = CueLexicon()
+    lexicon = tagger._attribution.stance_lexicon  # the model's own phrases
     shown = 0
     for article in seed_articles:
         for s in tagger.tag(article.text).sentences:
             if s.label == "confirmed":
                 assert s.cues == ()  # a confirmed sentence shows none by default
             local = [(n, a + s.start, b + s.start) for n, a, b in lexicon.find(s.text)]
+            deciding = {
+                "attributed": {"attribution"},
+                "speculative": {"hedge", "attribution"},
+                "opinion": {"evaluation", "obligation", "question", "attribution"},
+            }
             for c in s.cues:
                 shown += 1
-                assert c.kind in {"hedge", "attribution", "evaluation", "obligation", "question"}
+                # only cues that can decide the label; never a bare quotation mark
+                assert c.kind in deciding[s.label] and c.text not in '"\u201c\u201d'
+
                 assert any((c.start, c.end) == (a, b) for _, a, b in local)  # a lexicon hit
                 assert not c.text[0].isdigit() and c.text.lower() not in FUNCTION_WORDS
                 assert not (
@@ -242,7 +248,7 @@ def test_confirmed_sentences_show_cues_when_asked(tagger):
 
 def test_probabilities_are_the_pipelines_and_sum_to_one(tagger, seed_articles):
     tags = tagger.tag(seed_articles[0].text)
-    texts = [s.text for s in tags.sentences]
+    texts = in_order([s.text for s in tags.sentences])  # tag gives each sentence its neighbour
     expected = tagger.pipeline.predict_proba(texts)
     for s, row in zip(tags.sentences, expected, strict=True):
         assert list(s.probabilities) == list(tagger.labels)

@@ -59,12 +59,13 @@ def test_search_scores_equal_plain_pipeline_cv(seed_data: LabelledData) -> None:
             plain.append(macro_f1(y[test], model.predict([seed_data.texts[i] for i in test])))
         np.testing.assert_allclose(candidate.fold_scores, plain)
     assert result.best.mean == max(c.mean for c in result.candidates)
-    # chars is searched both ways; cues and structure only on, so the best candidate is also
-    # scored without each of them
-    assert result.ablation().keys() == {"chars", "cues", "structure"}
-    assert len(result.candidates) == 10
-    assert not result.candidates[-2].params["cues"] and result.candidates[-2].params["structure"]
-    assert result.candidates[-1].params["cues"] and not result.candidates[-1].params["structure"]
+    # chars is searched both ways; the other feature sets one way only (cues and structure on,
+    # quotation views and context off), so the best candidate is also scored the other way
+    assert result.ablation().keys() == {"chars", "cues", "structure", "quote_views", "context"}
+    assert len(result.candidates) == 12
+    usual = {"cues": True, "structure": True, "quote_views": False, "context": False}
+    toggled = [{k for k, v in usual.items() if c.params[k] != v} for c in result.candidates[-4:]]
+    assert toggled == [{"cues"}, {"structure"}, {"quote_views"}, {"context"}]
 
 
 def test_same_data_and_seed_give_identical_predictions(seed_data: LabelledData) -> None:

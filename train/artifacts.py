@@ -186,6 +186,8 @@ def ablation_lines(ablation: dict[str, dict[str, float]]) -> list[str]:
         "chars": "character n-grams",
         "cues": "cue-lexicon features",
         "structure": "speech-structure features",
+        "quote_views": "words inside / outside quotation marks",
+        "context": "context (the sentence before)",
     }
     return [
         f"- {names.get(flag, flag)}: best CV macro-F1 with {_f(v['with'])}, without {_f(v['without'])}"

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from claimkit.context import InContext
 from claimkit.datafiles import load_table
 from claimkit.errors import DataError, InputError
 from claimkit.labels import LABELS
@@ -21,6 +22,9 @@ DEFAULT_TEXT_COLUMN = "text"
 DEFAULT_LABEL_COLUMN = "label"
 DEFAULT_GROUP_COLUMN = "article_id"
 DEFAULT_ID_COLUMN = "sentence_id"
+# The sentence before each one, when the data has it (`claimkit ingest` and `annotate pull`
+# write it): the model's context features read it; data without it trains without context.
+CONTEXT_COLUMN = "context_before"
 
 
 @dataclass(frozen=True)
@@ -126,9 +130,14 @@ def load_labelled(
             for g, t in zip(groups_raw, texts_raw, strict=True)
         ]
 
+    befores: list[str | None] = (
+        [None if v is None else str(v) for v in table[CONTEXT_COLUMN]]
+        if CONTEXT_COLUMN in table.column_names
+        else [None] * n
+    )
     texts: list[str] = []
     gold: list[str] = []
-    for row, (text, label) in enumerate(zip(texts_raw, labels_raw, strict=True)):
+    for row, (text, label, before) in enumerate(zip(texts_raw, labels_raw, befores, strict=True)):
         if not isinstance(text, str) or not text.strip():
             raise DataError(
                 f"{source}: row {row} ({ids[row]}) has an empty {text_column!r}; drop or fix it"
@@ -137,7 +146,7 @@ def load_labelled(
             raise DataError(
                 f"{source}: row {row} ({ids[row]}) has no {label_column!r}; label it or drop it"
             )
-        texts.append(text)
+        texts.append(text if before is None else InContext(text, before))
         gold.append(str(label).strip())
     _check_scheme(gold, labels, source, label_column)
     groups = [str(g) for g in groups_raw]

@@ -1,0 +1,89 @@
+"""Features read from the sentence before: its quotation state and speech frame.
+
+A quotation often runs over several sentences: "It is a disgrace," he said. "We will fight it."
+The second sentence has no speech frame of its own; the one before it has.
+:class:`PreviousSentence` turns that neighbour (``claimkit.context.InContext.before``) into
+columns. A plain ``str`` has no context and gets no column: the model reads it like an
+article's first sentence, so a sentence passed alone still gets a prediction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from models.structure import structure_of
+
+# The previous sentence's structural features that tell who may be speaking now.
+_CARRIED = (
+    "quote:any",
+    "quote:opens",
+    "quote:closes",
+    "quote:unbalanced",
+    "quote:mostly_quoted",
+    "frame:verb",
+    "frame:according_to",
+    "speaker:name",
+    "speaker:official",
+    "speaker:pronoun",
+    "question",
+)
+FEATURES: tuple[str, ...] = (
+    *(f"before:{name}" for name in _CARRIED),
+    "before:quote_left_open",
+)
+_INDEX = {name: i for i, name in enumerate(FEATURES)}
+
+
+def context_of(sentence: str) -> list[str]:
+    """The context features (all binary) of one sentence (pure)."""
+    before = getattr(sentence, "before", None)
+    if before is None or not before.strip():
+        # no sentence before (an article's first, or a sentence given alone): no columns, so
+        # a sentence passed alone is read like the first of an article
+        return []
+    found = structure_of(before)
+    out = [f"before:{name}" for name in _CARRIED if name in found]
+    stripped = before.strip()
+    # a quotation opened and not closed: the next sentence goes on quoting the same speaker
+    if (
+        "quote:unbalanced" in found
+        and "quote:opens" in found
+        and "quote:closes" not in found
+        or stripped.count("“") > stripped.count("”")
+    ):
+        out.append("before:quote_left_open")
+    return out
+
+
+class PreviousSentence(BaseEstimator, TransformerMixin):  # type: ignore[misc]
+    """Binary columns for :data:`FEATURES` (stateless: ``fit`` learns nothing)."""
+
+    def fit(self, X: Iterable[str], y: Any = None) -> PreviousSentence:
+        self.n_features_out_ = len(FEATURES)
+        return self
+
+    def transform(self, X: Iterable[str]) -> sp.csr_matrix:
+        rows: list[int] = []
+        cols: list[int] = []
+        seen: dict[str, list[str]] = {}  # consecutive sentences share a neighbour's features
+        n = 0
+        for n, sentence in enumerate(X, start=1):
+            before = getattr(sentence, "before", None)
+            names = seen.get(before) if before is not None else None
+            if names is None:
+                names = context_of(sentence)
+                if before is not None:
+                    seen[before] = names
+            for name in names:
+                rows.append(n - 1)
+                cols.append(_INDEX[name])
+        data = np.ones(len(rows), dtype=np.float64)
+        return sp.csr_matrix((data, (rows, cols)), shape=(n, len(FEATURES)))
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        return np.asarray(FEATURES, dtype=object)
