@@ -111,3 +111,37 @@ def agreement_report(table: Table, labels: Sequence[str]) -> dict[str, Any]:
         "confusion": confusion,
         "confusion_note": "pairs of annotators on the same sentence, counted in both directions",
     }
+
+
+def span_overlap(
+    predicted: Sequence[Sequence[tuple[Any, ...]]],
+    reference: Sequence[Sequence[tuple[Any, ...]]],
+    *,
+    same_kind: bool = False,
+) -> dict[str, float]:
+    """Span-overlap precision, recall and F1 over sentences (pure).
+
+    ``predicted[i]`` and ``reference[i]``: the (start, end[, kind]) spans of sentence ``i``. A
+    predicted span is correct when it overlaps a reference span (of the same kind with
+    ``same_kind``); a reference span is found when a predicted span overlaps it.
+    """
+
+    def hits(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+        return a[0] < b[1] and b[0] < a[1] and (not same_kind or a[2] == b[2])
+
+    n_pred = n_ref = correct = found = 0
+    for pred, ref in zip(predicted, reference, strict=True):
+        n_pred += len(pred)
+        n_ref += len(ref)
+        correct += sum(any(hits(p, r) for r in ref) for p in pred)
+        found += sum(any(hits(p, r) for p in pred) for r in ref)
+    precision = correct / n_pred if n_pred else 0.0
+    recall = found / n_ref if n_ref else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "precision": round(precision, 6),
+        "recall": round(recall, 6),
+        "f1": round(f1, 6),
+        "n_predicted": n_pred,
+        "n_reference": n_ref,
+    }

@@ -105,6 +105,24 @@ def _dd(args: argparse.Namespace) -> str:
 
 
 # -- annotate --------------------------------------------------------------------------------------
+def _add_task(parser: argparse.ArgumentParser) -> None:
+    from annotate.cuetask import CUE_PROJECT
+    from annotate.push import DEFAULT_PROJECT, Task
+
+    add_choice(
+        parser,
+        "--task",
+        Task,
+        "sentences: one label per sentence; cues: mark the spans that carry a labelled "
+        "sentence's label (annotate/cue-guideline.md)",
+        default="sentences",
+    )
+    parser.add_argument(
+        "--project",
+        help=f"project title (default: {DEFAULT_PROJECT!r}, with --task cues {CUE_PROJECT!r})",
+    )
+
+
 def _push(args: argparse.Namespace) -> int:
     """Create/find the project and import the sentences it lacks.
 
@@ -160,7 +178,7 @@ def _card(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add the `studio` and `annotate` commands."""
-    from annotate.push import BATCH_SIZE, DEFAULT_PROJECT, Select
+    from annotate.push import BATCH_SIZE, Select
 
     studio_p = subparsers.add_parser(
         "studio",
@@ -219,9 +237,7 @@ def register(subparsers: Any) -> None:
         "  claimkit annotate push out/sentences --to-file tasks.json",
     )
     push_p.add_argument("dataset", help="sentence dataset written by `claimkit ingest`")
-    push_p.add_argument(
-        "--project", default=DEFAULT_PROJECT, help=f"project title (default: {DEFAULT_PROJECT!r})"
-    )
+    _add_task(push_p)
     push_p.add_argument(
         "--predictions",
         metavar="MODEL_DIR",
@@ -265,9 +281,7 @@ def register(subparsers: Any) -> None:
     add_connection(push_p)
 
     pull_p = add_command(sub, "pull", _pull)
-    pull_p.add_argument(
-        "--project", default=DEFAULT_PROJECT, help=f"project title (default: {DEFAULT_PROJECT!r})"
-    )
+    _add_task(pull_p)
     pull_p.add_argument(
         "--out",
         required=True,

@@ -7,6 +7,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from claimkit.errors import StudioError
@@ -172,8 +173,10 @@ class Studio:
             raise StudioError(f"{len(found)} projects are titled {title!r} (ids {ids}): rename one")
         return found[0] if found else None
 
-    def get_project(self, title: str) -> Any:
-        """An existing claimkit project by title (checked labels), or a clear error."""
+    def get_project(
+        self, title: str, check: Callable[[str, Any], None] = interface.check_project_labels
+    ) -> Any:
+        """An existing claimkit project by title (interface checked by ``check``), or an error."""
         project = self.find_project(title)
         if project is None:
             raise StudioError(
@@ -181,23 +184,29 @@ class Studio:
                 "or create it with `claimkit annotate push`"
             )
         full = self.call("reading the project", self.ls.projects.get, id=project.id)
-        interface.check_project_labels(title, full.parsed_label_config)
+        check(title, full.parsed_label_config)
         return full
 
     def ensure_project(
-        self, title: str, description: str = "", label_config: str | None = None
+        self,
+        title: str,
+        description: str = "",
+        label_config: str | None = None,
+        *,
+        check: Callable[[str, Any], None] = interface.check_project_labels,
+        guideline: Path | None = None,
     ) -> tuple[Any, bool]:
-        """(project, created): find by title (labels checked) or create with claimkit's interface
-        (or `label_config`, which must use the same label control)."""
+        """(project, created): find by title (interface checked by ``check``) or create with
+        claimkit's interface (or `label_config`) and the guideline as its instructions."""
         if self.find_project(title) is not None:
-            return self.get_project(title), False
+            return self.get_project(title, check), False
         project = self.call(
             "creating the project",
             self.ls.projects.create,
             title=title,
             description=description,
             label_config=label_config or interface.label_config(),
-            expert_instruction=interface.instructions_html(),
+            expert_instruction=interface.instructions_html(guideline),
             show_instruction=True,
             show_skip_button=True,
         )

@@ -18,14 +18,14 @@ from tqdm import tqdm
 
 from claimkit import __version__
 from claimkit.datafiles import atomic_dir, check_output
-from claimkit.errors import DataError, InputError
+from claimkit.errors import DataError, InputError, check_choice
 from claimkit.labels import LABELS
 from claimkit.split import SPLIT_COLUMN, read_test_articles, split_of
 
-from . import interface
+from . import cuetask, interface
 from .agreement import agreement_report
 from .client import connect
-from .push import DEFAULT_PROJECT, TASK_FIELDS
+from .push import DEFAULT_PROJECT, TASK_FIELDS, Task
 from .resolve import GROUND_TRUTH, SINGLE, TIE, Vote, latest_per_annotator, resolve
 
 EXPORT_FILE = "export.json"
@@ -503,8 +503,9 @@ def _export(
 
 def pull(
     out: str | os.PathLike[str],
-    project: str = DEFAULT_PROJECT,
+    project: str | None = None,
     *,
+    task: Task = "sentences",
     from_file: str | os.PathLike[str] | None = None,
     url: str | None = None,
     api_key: str | None = None,
@@ -513,7 +514,7 @@ def pull(
     force: bool = False,
     progress: bool = True,
     full: bool = False,
-) -> PullResult:
+) -> PullResult | cuetask.CuePullResult:
     """Export `project` (or read `from_file`) and write the labelled dataset to `out`.
 
     When ``out`` holds an earlier pull of the same project, only the tasks created, changed or
@@ -521,9 +522,18 @@ def pull(
     fetches everything.
 
     ``split_file`` (``data/split.json``) marks each row's split; see ``claimkit.split``.
+
+    ``task="cues"``: the cue spans of a cue-annotation project (always a full export); see
+    :func:`annotate.cuetask.write_cues` for what is written.
     """
+    check_choice(task, Task, "--task")
     inputs = [p for p in (from_file, split_file) if p is not None]
     check_output(out, inputs=inputs, folder=True, force=force)
+    if task == "cues":
+        return _pull_cues(
+            out, project or cuetask.CUE_PROJECT, from_file, url, api_key, data_dir, progress
+        )
+    project = project or DEFAULT_PROJECT
     test_articles = read_test_articles(split_file) if split_file is not None else None
     if from_file is not None:
         users: dict[int, str] = {}
@@ -560,3 +570,31 @@ def pull(
     )
     result.notes.insert(0, f"fetched: {fetched}")
     return result
+
+
+def _pull_cues(
+    out: str | os.PathLike[str],
+    project: str,
+    from_file: str | os.PathLike[str] | None,
+    url: str | None,
+    api_key: str | None,
+    data_dir: str | os.PathLike[str] | None,
+    progress: bool,
+) -> cuetask.CuePullResult:
+    if from_file is not None:
+        path = Path(from_file)
+        if not path.is_file():
+            raise InputError(f"{path}: no such export file")
+        return cuetask.write_cues(out, path.read_bytes(), {}, {"from_file": str(path)}, str(path))
+    studio = connect(url, api_key, data_dir)
+    proj = studio.get_project(project, cuetask.check_cue_project)
+    provenance = {
+        "project": proj.title,
+        "project_id": proj.id,
+        "url": studio.conn.url,
+        "exported_at": _now(),
+    }
+    raw = studio.call("exporting the project", _download, studio, proj.id, progress)
+    return cuetask.write_cues(
+        out, raw, studio.users(), provenance, f"{studio.conn.url} project {proj.id}"
+    )

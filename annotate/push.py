@@ -19,7 +19,7 @@ from claimkit.errors import InputError, check_choice
 from claimkit.labels import LABELS, SKIP
 from claimkit.schema import SENTENCE_FIELDS
 
-from . import interface
+from . import cuetask, interface
 from .client import connect
 
 DEFAULT_PROJECT = "claimkit sentences"
@@ -27,6 +27,9 @@ BATCH_SIZE = 500
 # Task data: everything `pull` needs to rebuild the sentence row without the original dataset.
 TASK_FIELDS = SENTENCE_FIELDS
 Select = Literal["uncertain", "random"]
+# What the tasks ask: a label per sentence, or the spans that carry a sentence's label.
+Task = Literal["sentences", "cues"]
+CUE_TASK_FIELDS: dict[str, Any] = {**TASK_FIELDS, "label": ""}
 # Annotation calls in flight at once. Four ran 1.49x faster (benchmarks/bench_studio.py), but
 # Label Studio updates its project summary counters read-then-write, so parallel creates can lose
 # counts in it: one at a time unless a caller chooses otherwise.
@@ -80,7 +83,9 @@ class PushResult:
         return "\n".join(parts + self.notes)
 
 
-def load_sentences(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+def load_sentences(
+    path: str | os.PathLike[str], fields: dict[str, Any] = TASK_FIELDS
+) -> list[dict[str, Any]]:
     """Sentence rows from an `ingest` output (or any table with sentence_id + text), one per id."""
     table = load_table(Path(path))
     missing = {"sentence_id", "text"} - set(table.column_names)
@@ -90,8 +95,8 @@ def load_sentences(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
         )
     rows: dict[str, dict[str, Any]] = {}
     for record in table:
-        row = {name: record.get(name, default) for name, default in TASK_FIELDS.items()}
-        for name, default in TASK_FIELDS.items():
+        row = {name: record.get(name, default) for name, default in fields.items()}
+        for name, default in fields.items():
             if row[name] is None:
                 row[name] = default
         row["sentence_id"] = str(row["sentence_id"])
@@ -137,24 +142,34 @@ def read_labels(path: str | os.PathLike[str]) -> dict[str, str]:
 def make_task(
     row: dict[str, Any],
     prediction: dict[str, Any] | None = None,
-    label: str | None = None,
+    label: Any = None,
     annotator: str | None = None,
     ground_truth: bool = False,
+    task: Task = "sentences",
 ) -> dict[str, Any]:
-    """One Label Studio import item."""
-    task: dict[str, Any] = {"data": {name: row.get(name, d) for name, d in TASK_FIELDS.items()}}
+    """One Label Studio import item (``label``: a label, or cue spans for the cue task)."""
+    fields = CUE_TASK_FIELDS if task == "cues" else TASK_FIELDS
+    item: dict[str, Any] = {"data": {name: row.get(name, d) for name, d in fields.items()}}
     if prediction is not None:
-        task["predictions"] = [prediction]
+        item["predictions"] = [prediction]
     if label is not None:
-        task["annotations"] = [
+        result, cancelled = _annotation(label, row["text"], task)
+        item["annotations"] = [
             {
-                "result": [] if label == SKIP else interface.choice_result(label),
-                "was_cancelled": label == SKIP,
+                "result": result,
+                "was_cancelled": cancelled,
                 "completed_by": {"email": annotator},
                 "ground_truth": ground_truth,
             }
         ]
-    return task
+    return item
+
+
+def _annotation(label: Any, text: str, task: Task) -> tuple[list[dict[str, Any]], bool]:
+    """(result, was_cancelled) of an annotation giving ``label`` (cue spans for the cue task)."""
+    if task == "cues":
+        return cuetask.span_result(text, label), False
+    return ([] if label == SKIP else interface.choice_result(label)), label == SKIP
 
 
 def _predict(model: Any, rows: Sequence[dict[str, Any]]) -> list[Any]:
@@ -190,8 +205,9 @@ def select_rows(
 
 def push(
     dataset: str | os.PathLike[str],
-    project: str = DEFAULT_PROJECT,
+    project: str | None = None,
     *,
+    task: Task = "sentences",
     predictions: str | os.PathLike[str] | None = None,
     select: Select | None = None,
     limit: int | None = None,
@@ -208,7 +224,17 @@ def push(
     data_dir: str | os.PathLike[str] | None = None,
     progress: bool = True,
 ) -> PushResult:
-    """Import the sentences of `dataset` that the project lacks (by sentence_id) as tasks."""
+    """Import the sentences of `dataset` that the project lacks (by sentence_id) as tasks.
+
+    ``task="cues"``: cue-annotation tasks (``annotate/cuetask.py``) in the project "claimkit
+    cues"; the dataset needs a ``label`` column and ``with_labels`` holds cue spans.
+    """
+    check_choice(task, Task, "--task")
+    if task == "cues" and (select or predictions is not None or connect_backend):
+        raise InputError(
+            "--task cues: --select, --predictions and --connect-backend are for sentence labels"
+        )
+    project = project or (cuetask.CUE_PROJECT if task == "cues" else DEFAULT_PROJECT)
     if select is not None:
         check_choice(select, Select, "--select")
     if limit is not None and limit < 1:
@@ -222,8 +248,17 @@ def push(
         raise InputError(
             f"{dataset}: no such sentence dataset; run `claimkit ingest ... --out {dataset}`"
         )
-    rows = load_sentences(dataset)
-    labels = read_labels(with_labels) if with_labels is not None else {}
+    rows = load_sentences(dataset, CUE_TASK_FIELDS if task == "cues" else TASK_FIELDS)
+    if task == "cues" and not all(r["label"] for r in rows):
+        raise InputError(
+            f"{dataset}: the cue task shows each sentence's label: every row needs a 'label' "
+            "(push a labelled dataset, e.g. data/labelled)"
+        )
+    labels: dict[str, Any] = {}
+    if with_labels is not None and task == "cues":
+        labels = cuetask.read_cue_labels(with_labels, {r["sentence_id"]: r["text"] for r in rows})
+    elif with_labels is not None:
+        labels = read_labels(with_labels)
     unknown = sorted(set(labels) - {r["sentence_id"] for r in rows})
     if unknown:
         raise InputError(
@@ -235,7 +270,16 @@ def push(
     existing: dict[str, Any] = {}
     if to_file is None:
         studio = connect(url, api_key, data_dir)
-        proj, result.created = studio.ensure_project(project)
+        proj, result.created = (
+            studio.ensure_project(
+                project,
+                label_config=cuetask.cue_config(),
+                check=cuetask.check_cue_project,
+                guideline=cuetask.CUE_GUIDELINE,
+            )
+            if task == "cues"
+            else studio.ensure_project(project)
+        )
         result.project_id, result.url = proj.id, studio.conn.url
         include = "id,data,annotators" if labels else "id,data"
         existing = {
@@ -272,7 +316,7 @@ def push(
                 "result": interface.choice_result(pred.label),
             }
         label = labels.get(row["sentence_id"])
-        tasks.append(make_task(row, prediction, label, annotator, ground_truth))
+        tasks.append(make_task(row, prediction, label, annotator, ground_truth, task))
     if model is not None and predictions is not None:
         result.model_version = model.model_version
         result.n_predictions = sum("predictions" in t for t in tasks)
@@ -311,6 +355,7 @@ def push(
             progress,
             ground_truth,
             annotation_workers,
+            task,
         )
     return result
 
@@ -443,6 +488,7 @@ def _annotate_existing(
     progress: bool,
     ground_truth: bool = False,
     workers: int = ANNOTATION_WORKERS,
+    task: Task = "sentences",
 ) -> int:
     """Add the annotator's label to tasks already in the project, unless they annotated it already.
 
@@ -454,18 +500,18 @@ def _annotate_existing(
     from tqdm import tqdm
 
     todo = [
-        (existing[sid].id, label)
+        (existing[sid].id, _annotation(label, str((existing[sid].data or {}).get("text")), task))
         for sid, label in labels.items()
         if sid in existing and user_id not in _annotator_ids(existing[sid])
     ]
 
-    def add(task_id: int, label: str) -> None:
+    def add(task_id: int, annotation: tuple[list[dict[str, Any]], bool]) -> None:
         studio.call(
             f"adding {annotator}'s annotation to task {task_id}",
             studio.ls.annotations.create,
             id=task_id,
-            result=[] if label == SKIP else interface.choice_result(label),
-            was_cancelled=label == SKIP,
+            result=annotation[0],
+            was_cancelled=annotation[1],
             completed_by=user_id,
             ground_truth=ground_truth,
         )
@@ -480,7 +526,7 @@ def _annotate_existing(
             disable=None if progress else True,
         ) as bar,
     ):
-        futures = [pool.submit(add, task_id, label) for task_id, label in todo]
+        futures = [pool.submit(add, task_id, annotation) for task_id, annotation in todo]
         try:
             for future in as_completed(futures):
                 future.result()

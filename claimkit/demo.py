@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from annotate import studio
-from annotate.pull import pull
+from annotate.pull import PullResult, pull
 from annotate.push import push
 from claimkit.datafiles import MARKER, atomic_file, check_output, load_table, write_jsonl
 from claimkit.errors import InputError
@@ -147,6 +147,7 @@ def run_demo(
                 split_file=split if split.is_file() else None,
             ),
         )
+        assert isinstance(pulled, PullResult)  # a sentence-label pull, not a cue pull
         print("      " + pulled.summary().replace("\n", "\n      "), flush=True)
 
         paths["model"] = workdir / "model"
