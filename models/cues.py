@@ -47,7 +47,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from models.features import TOKEN_PATTERN
-from models.lexicon import CUE_KINDS, CueLexicon, token_positions
+from models.lexicon import CATEGORY_LABELS, CUE_KINDS, CueLexicon, token_positions
 
 WORDS, CHARS, LEXICON, OTHER = 0, 1, 2, 3
 _WS = re.compile(r"\s")
@@ -499,6 +499,7 @@ class Attribution:
         located: Sequence[Any] | None = None,
         *,
         raw: bool = False,
+        label: str | None = None,
     ) -> tuple[Cue, ...]:
         """The cues a reader is shown: spans that carry a stance, ranked by the model's weight.
 
@@ -508,8 +509,11 @@ class Attribution:
         ("reportedly" as a word, as character n-grams and as a lexicon feature all count for
         the hit "reportedly"); hits with a positive total are cues, heaviest first.
 
-        ``raw``: every span a contributing feature occurs at instead (names and numbers
-        included), the raw attribution. ``located[m]``: member ``m``'s locations in this
+        ``label``: the sentence's predicted label. With the guideline's labels, only cues that
+        can decide it are shown: its own kinds and attribution frames (a hedge in an attributed
+        sentence does not make it speculative; a quoted judgement is still attributed to
+        someone). ``raw``: every span a contributing feature occurs at instead (names and
+        numbers included), the raw attribution. ``located[m]``: member ``m``'s locations in this
         sentence from :meth:`transform`, or None to compute them here.
         """
         if not features:
@@ -517,6 +521,10 @@ class Attribution:
         if raw:
             return self._raw_spans(text, self._placed(text, features, weights, located))
         hits = self._stance_hits(text, located)
+        if label in _DECIDING:
+            hits = [
+                h for h in hits if CATEGORY_LABELS.get(h[0].split(":", 1)[0]) in _DECIDING[label]
+            ]
         if not hits:
             return ()
         return self._ranked_hits(text, hits, self._placed(text, features, weights, located))
@@ -550,11 +558,13 @@ class Attribution:
         i = self._lexicon_index
         loc = located[i] if located is not None and i is not None else None
         if loc is None or i is None:
-            return self.stance_lexicon.find(text)
+            return [h for h in self.stance_lexicon.find(text) if _shown(h[0])]
         first, multi, _ = loc
         names = self.members[i].names()
         hits = []
         for col, packed in first.items():
+            if not _shown(str(names[col])):
+                continue
             for p in multi[col] if multi is not None and col in multi else [packed]:
                 start, end = _unpack(p)
                 hits.append((str(names[col]), start, end))
@@ -592,6 +602,23 @@ class Attribution:
                 for k in ranked
             ]
         )
+
+
+# Predicted label -> the labels whose cues can decide it (guideline precedence: opinion >
+# speculative > attributed; a hedged or judging sentence may also be credited to someone).
+_DECIDING: dict[str, frozenset[str]] = {
+    "opinion": frozenset({"opinion", "attributed"}),
+    "speculative": frozenset({"speculative", "attributed"}),
+    "attributed": frozenset({"attributed"}),
+}
+
+# Quotation marks are features of the model but not cues a reader is shown: a quotation mark
+# does not say how sure the text is (the attribution frame beside it does).
+_NOT_SHOWN = ("quote:",)
+
+
+def _shown(feature: str) -> bool:
+    return not feature.startswith(_NOT_SHOWN)
 
 
 def _trim(padded: str, s: int, e: int) -> Span:
