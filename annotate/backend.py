@@ -103,9 +103,14 @@ def predictions(
             raise InputError(
                 f"task {task.get('id', n)}: data has no text field {control.data_key!r}"
             )
-        before = (task.get("data") or {}).get("context_before")
-        # claimkit's own tasks carry the sentence before: the model's context features read it
-        texts.append(InContext(text, before) if isinstance(before, str) else text)
+        data = task.get("data") or {}
+        before, after = data.get("context_before"), data.get("context_after")
+        # claimkit's own tasks carry the neighbours: the model's context features read them
+        texts.append(
+            InContext(text, before, after if isinstance(after, str) else None)
+            if isinstance(before, str)
+            else text
+        )
     out = []
     for pred in tagger.predict(texts, cues=control.spans is not None):
         result: list[dict[str, Any]] = []

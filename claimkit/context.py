@@ -1,8 +1,9 @@
-"""A sentence that knows the sentence before it.
+"""A sentence that knows its neighbours.
 
 :class:`InContext` is a ``str`` (every text feature reads it as the sentence alone) that also
-carries the previous sentence as ``before`` ("" for an article's first sentence). A plain
-``str`` has no known context. The model's context features (``models/context.py``) read it.
+carries the previous sentence as ``before`` ("" for an article's first sentence) and the next as
+``after`` ("" for the last; None when unknown). A plain ``str`` has no known context. The
+model's context features (``models/context.py``) read them.
 """
 
 from __future__ import annotations
@@ -12,24 +13,37 @@ from typing import Any
 
 
 class InContext(str):
-    """A sentence (the string itself) with the sentence before it (``before``, "" at the start)."""
+    """A sentence (the string itself) with the sentence before it and the one after it."""
 
     before: str
+    after: str | None
 
-    def __new__(cls, text: str, before: str = "") -> InContext:
+    def __new__(cls, text: str, before: str = "", after: str | None = None) -> InContext:
         sentence = super().__new__(cls, text)
         sentence.before = str(before or "")
+        sentence.after = None if after is None else str(after)
         return sentence
 
-    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
-        return (InContext, (str(self), self.before))
+    def __reduce__(self) -> tuple[Any, tuple[str, str, str | None]]:
+        return (InContext, (str(self), self.before, self.after))
 
 
-def in_context(texts: Sequence[str], before: Sequence[str | None]) -> list[str]:
+def in_context(
+    texts: Sequence[str],
+    before: Sequence[str | None],
+    after: Sequence[str | None] | None = None,
+) -> list[str]:
     """``texts`` as :class:`InContext` sentences (None in ``before``: that one stays a plain str)."""
-    return [t if b is None else InContext(t, b) for t, b in zip(texts, before, strict=True)]
+    nexts = after if after is not None else [None] * len(texts)
+    return [
+        t if b is None else InContext(t, b, a) for t, b, a in zip(texts, before, nexts, strict=True)
+    ]
 
 
 def in_order(sentences: Sequence[str]) -> list[str]:
-    """Consecutive sentences of one text, each knowing the one before it."""
-    return [InContext(t, sentences[i - 1] if i else "") for i, t in enumerate(sentences)]
+    """Consecutive sentences of one text, each knowing the one before and the one after it."""
+    last = len(sentences) - 1
+    return [
+        InContext(t, sentences[i - 1] if i else "", sentences[i + 1] if i < last else "")
+        for i, t in enumerate(sentences)
+    ]

@@ -35,6 +35,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "models.structure.SpeechStructure",
     "models.features.QuotePartVectorizer",
     "models.context.PreviousSentence",
+    "models.context.NextSentence",
 )
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _OBJECT_ID = re.compile(r'"__id__": (\d+)')

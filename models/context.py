@@ -87,3 +87,58 @@ class PreviousSentence(BaseEstimator, TransformerMixin):  # type: ignore[misc]
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.asarray(FEATURES, dtype=object)
+
+
+# The next sentence's features that tell whether this one is part of a quotation it credits.
+_CARRIED_AFTER = (
+    "quote:any",
+    "quote:opens",
+    "quote:closes",
+    "frame:verb",
+    "frame:after_quote",
+    "speaker:name",
+    "speaker:official",
+    "speaker:pronoun",
+)
+AFTER_FEATURES: tuple[str, ...] = (
+    *(f"after:{name}" for name in _CARRIED_AFTER),
+    "after:closes_a_quote_opened_here",
+)
+_AFTER_INDEX = {name: i for i, name in enumerate(AFTER_FEATURES)}
+
+
+def after_of(sentence: str) -> list[str]:
+    """The next-sentence features (all binary) of one sentence (pure)."""
+    after = getattr(sentence, "after", None)
+    if after is None or not after.strip():
+        return []
+    found = structure_of(after)
+    out = [f"after:{name}" for name in _CARRIED_AFTER if name in found]
+    here = structure_of(str(sentence))
+    # this sentence opens a quotation and the next one closes it (and may credit it)
+    opened_here = "quote:opens" in here and "quote:closes" not in here
+    if opened_here and "quote:closes" in found and "quote:opens" not in found:
+        out.append("after:closes_a_quote_opened_here")
+    return out
+
+
+class NextSentence(BaseEstimator, TransformerMixin):  # type: ignore[misc]
+    """Binary columns for :data:`AFTER_FEATURES` (stateless: ``fit`` learns nothing)."""
+
+    def fit(self, X: Iterable[str], y: Any = None) -> NextSentence:
+        self.n_features_out_ = len(AFTER_FEATURES)
+        return self
+
+    def transform(self, X: Iterable[str]) -> sp.csr_matrix:
+        rows: list[int] = []
+        cols: list[int] = []
+        n = 0
+        for n, sentence in enumerate(X, start=1):
+            for name in after_of(sentence):
+                rows.append(n - 1)
+                cols.append(_AFTER_INDEX[name])
+        data = np.ones(len(rows), dtype=np.float64)
+        return sp.csr_matrix((data, (rows, cols)), shape=(n, len(AFTER_FEATURES)))
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        return np.asarray(AFTER_FEATURES, dtype=object)

@@ -19,7 +19,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from models.context import PreviousSentence
+from models.context import NextSentence, PreviousSentence
 from models.lexicon import CueLexicon
 from models.ngrams import CharNgramCounter, WordNgramCounter
 from models.structure import SpeechStructure, quoted_spans_of
@@ -46,6 +46,8 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "quote_views": False,
     # the previous sentence's quotation state and speech frame (models/context.py)
     "context": True,
+    # the next sentence's quotation state and speech frame (models/context.py)
+    "context_after": False,
     # "balanced" weighs each label by its inverse frequency; "none" weighs every sentence alike
     "class_weight": "balanced",
     "max_iter": 1000,
@@ -74,6 +76,7 @@ def normalise_params(params: Mapping[str, Any]) -> dict[str, Any]:
     merged["structure"] = bool(merged["structure"])
     merged["quote_views"] = bool(merged["quote_views"])
     merged["context"] = bool(merged["context"])
+    merged["context_after"] = bool(merged["context_after"])
     merged["cue_weight"] = float(merged["cue_weight"])
     merged["class_weight"] = str(merged["class_weight"])
     if merged["class_weight"] not in ("balanced", "none"):
@@ -262,6 +265,8 @@ def feature_members(params: Mapping[str, Any]) -> list[tuple[str, Any]]:
             members.append((f"{part}_quotes", view))
     if p["context"]:
         members.append(("context", PreviousSentence()))
+    if p["context_after"]:
+        members.append(("context_after", NextSentence()))
     return members
 
 

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from claimkit.clean import content_regions
-from claimkit.context import InContext
+from claimkit.context import in_order
 from claimkit.errors import ClaimkitError, InputError
 from claimkit.labels import HEDGED, ordered_labels
 from claimkit.segment import split_spans
@@ -269,12 +269,9 @@ class Tagger:
         for text, *_ in articles:
             spans = split_spans(text, content_regions(text) if clean else None)
             sizes.append(len(spans))
-            before = ""
-            for s, e in spans:
-                # each sentence knows the one before it (the model's context features)
-                texts.append(InContext(text[s:e], before))
-                before = text[s:e]
-                offsets.append(s)
+            # each sentence knows its neighbours (the model's context features)
+            texts.extend(in_order([text[s:e] for s, e in spans]))
+            offsets.extend(s for s, _ in spans)
         preds: list[SentencePrediction] = []
         for i in range(0, len(texts), self.batch_size):
             j = i + self.batch_size

@@ -44,3 +44,16 @@ def test_transform_is_the_binary_form_of_context_of() -> None:
         assert {names[j] for j in np.flatnonzero(row)} == set(context_of(sentence))
     assert set(np.unique(X)) <= {0.0, 1.0}
     assert X[3, names.index("before:question")] == 1.0
+
+
+def test_the_next_sentence_can_close_and_credit_a_quotation_opened_here() -> None:
+    from models.context import AFTER_FEATURES, NextSentence, after_of
+
+    sentence = InContext(OPENS, before="", after=CONTINUES)
+    names = after_of(sentence)
+    assert "after:closes_a_quote_opened_here" in names and "after:quote:closes" in names
+    assert after_of(OPENS) == [] and after_of(InContext(OPENS, "", "")) == []
+    X = NextSentence().fit([]).transform([sentence, OPENS])
+    assert X.shape == (2, len(AFTER_FEATURES)) and X[1].nnz == 0
+    first, second = in_order([OPENS, CONTINUES])
+    assert (first.after, second.after) == (CONTINUES, "")  # type: ignore[attr-defined]

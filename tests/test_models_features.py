@@ -34,11 +34,24 @@ def test_token_pattern_keeps_contractions_and_question_marks() -> None:
 @pytest.mark.parametrize(
     ("params", "members"),
     [
-        ({}, ["words", "chars", "cues", "structure"]),
-        ({"chars": False, "structure": False}, ["words", "cues"]),
-        ({"chars": False, "cues": False, "structure": False}, ["words"]),
-        ({"cues": False, "structure": False}, ["words", "chars"]),
-        ({"chars": False}, ["words", "cues", "structure"]),
+        ({}, ["words", "chars", "cues", "structure", "context"]),
+        ({"chars": False, "structure": False, "context": False}, ["words", "cues"]),
+        ({"chars": False, "cues": False, "structure": False, "context": False}, ["words"]),
+        ({"cues": False, "structure": False, "context": False}, ["words", "chars"]),
+        ({"chars": False, "context": False}, ["words", "cues", "structure"]),
+        (
+            {"quote_views": True, "context_after": True},
+            [
+                "words",
+                "chars",
+                "cues",
+                "structure",
+                "inside_quotes",
+                "outside_quotes",
+                "context",
+                "context_after",
+            ],
+        ),  # fmt: skip
     ],
 )
 def test_feature_union_member_names_follow_the_contract(params: dict, members: list[str]) -> None:
@@ -73,9 +86,14 @@ def test_feature_names_after_fit(seed_rows: tuple[list[str], list[str]]) -> None
 def test_cue_weight_scales_only_the_cue_columns(seed_rows: tuple[list[str], list[str]]) -> None:
     texts, labels = seed_rows
     # cues last in the union: no speech-structure member after them
-    plain = build_pipeline(structure=False).fit(texts, labels)[:-1].transform(texts).toarray()
+    plain = (
+        build_pipeline(structure=False, context=False)
+        .fit(texts, labels)[:-1]
+        .transform(texts)
+        .toarray()
+    )
     heavy = (
-        build_pipeline(structure=False, cue_weight=3.0)
+        build_pipeline(structure=False, context=False, cue_weight=3.0)
         .fit(texts, labels)[:-1]
         .transform(texts)
         .toarray()

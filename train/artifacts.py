@@ -188,6 +188,7 @@ def ablation_lines(ablation: dict[str, dict[str, float]]) -> list[str]:
         "structure": "speech-structure features",
         "quote_views": "words inside / outside quotation marks",
         "context": "context (the sentence before)",
+        "context_after": "context (the sentence after)",
     }
     return [
         f"- {names.get(flag, flag)}: best CV macro-F1 with {_f(v['with'])}, without {_f(v['without'])}"

@@ -25,6 +25,7 @@ DEFAULT_ID_COLUMN = "sentence_id"
 # The sentence before each one, when the data has it (`claimkit ingest` and `annotate pull`
 # write it): the model's context features read it; data without it trains without context.
 CONTEXT_COLUMN = "context_before"
+NEXT_COLUMN = "context_after"
 
 
 @dataclass(frozen=True)
@@ -130,14 +131,17 @@ def load_labelled(
             for g, t in zip(groups_raw, texts_raw, strict=True)
         ]
 
-    befores: list[str | None] = (
-        [None if v is None else str(v) for v in table[CONTEXT_COLUMN]]
-        if CONTEXT_COLUMN in table.column_names
+    befores, afters = (
+        [None if v is None else str(v) for v in table[column]]
+        if column in table.column_names
         else [None] * n
+        for column in (CONTEXT_COLUMN, NEXT_COLUMN)
     )
     texts: list[str] = []
     gold: list[str] = []
-    for row, (text, label, before) in enumerate(zip(texts_raw, labels_raw, befores, strict=True)):
+    for row, (text, label, before, after) in enumerate(
+        zip(texts_raw, labels_raw, befores, afters, strict=True)
+    ):
         if not isinstance(text, str) or not text.strip():
             raise DataError(
                 f"{source}: row {row} ({ids[row]}) has an empty {text_column!r}; drop or fix it"
@@ -146,7 +150,7 @@ def load_labelled(
             raise DataError(
                 f"{source}: row {row} ({ids[row]}) has no {label_column!r}; label it or drop it"
             )
-        texts.append(text if before is None else InContext(text, before))
+        texts.append(text if before is None else InContext(text, before, after))
         gold.append(str(label).strip())
     _check_scheme(gold, labels, source, label_column)
     groups = [str(g) for g in groups_raw]

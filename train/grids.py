@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any, Literal
 
 # The grid searched by default. min_df and sublinear_tf are fixed to what an earlier, wider
-# search on the training split chose (FULL_GRID searches them); character n-grams, cue-lexicon
-# and speech-structure features are on, and every run measures each of them the other way round
-# too (the ablation in the model card). The quotation views and the context features are
-# searched both ways. The model's other choices (class weights, cue weight, the lexicon's
-# sources and thresholds) were measured the same way by benchmarks/bench_choices.py.
+# search on the training split chose (FULL_GRID searches them), and so are the feature sets:
+# character n-grams, cue-lexicon, speech-structure and context (sentence before) features on,
+# the inside/outside-quote views and the next-sentence features off. Every run measures each
+# feature set the other way round too (the ablation in the model card). The model's other
+# choices (class weights, cue weight, the lexicon's sources and thresholds) were measured the
+# same way by benchmarks/bench_choices.py.
 DEFAULT_GRID: dict[str, list[Any]] = {
     "C": [3.0, 10.0, 30.0],
     "word_ngram_range": [(1, 1), (1, 2)],
@@ -18,8 +19,9 @@ DEFAULT_GRID: dict[str, list[Any]] = {
     "chars": [True],
     "cues": [True],
     "structure": [True],
-    "quote_views": [False, True],
-    "context": [False, True],
+    "quote_views": [False],
+    "context": [True],
+    "context_after": [False],
 }
 # Everything DEFAULT_GRID is chosen from, feature sets on and off: for the ablation.
 FULL_GRID: dict[str, list[Any]] = {
@@ -32,6 +34,7 @@ FULL_GRID: dict[str, list[Any]] = {
     "structure": [False, True],
     "quote_views": [False, True],
     "context": [False, True],
+    "context_after": [False, True],
 }
 # Two candidates, for tests and tiny datasets.
 QUICK_GRID: dict[str, list[Any]] = {"C": [1.0, 10.0], "word_ngram_range": [(1, 2)], "cues": [True]}

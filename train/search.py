@@ -32,7 +32,7 @@ from train.grids import DEFAULT_GRID
 from train.heldout import per_label_scores
 
 # Optional feature sets: each is measured both ways on the best candidate (the ablation).
-FEATURE_SETS = ("chars", "cues", "structure", "quote_views", "context")
+FEATURE_SETS = ("chars", "cues", "structure", "quote_views", "context", "context_after")
 
 
 def expand(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
