@@ -14,7 +14,7 @@ from models.features import build_pipeline
 from train.baselines import majority_predict, rules_predict
 from train.data import LabelledData, load_labelled
 from train.grids import QUICK_GRID
-from train.search import expand, grid_search, grouped_folds, macro_f1
+from train.search import FEATURE_SETS, expand, grid_search, grouped_folds, macro_f1
 
 FIXTURE = Path(__file__).parent / "data" / "train_seed_sentences.jsonl"
 
@@ -59,13 +59,16 @@ def test_search_scores_equal_plain_pipeline_cv(seed_data: LabelledData) -> None:
             plain.append(macro_f1(y[test], model.predict([seed_data.texts[i] for i in test])))
         np.testing.assert_allclose(candidate.fold_scores, plain)
     assert result.best.mean == max(c.mean for c in result.candidates)
-    # chars is searched both ways; the other feature sets one way only (cues and structure on,
-    # quotation views and context off), so the best candidate is also scored the other way
-    assert result.ablation().keys() == {"chars", "cues", "structure", "quote_views", "context"}
-    assert len(result.candidates) == 12
-    usual = {"cues": True, "structure": True, "quote_views": False, "context": False}
-    toggled = [{k for k, v in usual.items() if c.params[k] != v} for c in result.candidates[-4:]]
-    assert toggled == [{"cues"}, {"structure"}, {"quote_views"}, {"context"}]
+    # chars is searched both ways; the other feature sets one way only (cues, structure and
+    # context on; the quotation views and the next sentence off), so the best candidate is
+    # also scored the other way
+    sets = ("cues", "structure", "quote_views", "context", "context_after")
+    assert result.ablation().keys() == {"chars", *sets}
+    assert len(result.candidates) == 8 + len(sets)
+    usual = {"cues": True, "structure": True, "quote_views": False, "context": True}
+    usual["context_after"] = False
+    toggled = [{k for k, v in usual.items() if c.params[k] != v} for c in result.candidates[-5:]]
+    assert toggled == [{flag} for flag in sets]
 
 
 def test_same_data_and_seed_give_identical_predictions(seed_data: LabelledData) -> None:
@@ -81,16 +84,15 @@ def test_same_data_and_seed_give_identical_predictions(seed_data: LabelledData) 
 
 def test_report_parts_are_consistent(seed_data: LabelledData) -> None:
     result = grid_search(seed_data, QUICK_GRID, n_folds=3, seed=0, n_jobs=1, progress=False)
-    # the grid, plus the best candidate without char n-grams, without cue features and without
-    # speech-structure features, one at a time
-    assert len(result.candidates) == len(expand(QUICK_GRID)) + 3
-    toggled = [c.params for c in result.candidates[-3:]]
-    assert [(p["chars"], p["cues"], p["structure"]) for p in toggled] == [
-        (False, True, True),
-        (True, False, True),
-        (True, True, False),
-    ]
-    assert set(result.ablation()) == {"chars", "cues", "structure"}
+    # the grid, plus the best candidate with each feature set the other way round, one at a time
+    assert len(result.candidates) == len(expand(QUICK_GRID)) + len(FEATURE_SETS)
+    toggled = [c.params for c in result.candidates[-len(FEATURE_SETS) :]]
+    n_grid = len(expand(QUICK_GRID))
+    best = next(c.params for c in result.candidates[:n_grid] if c.params["C"] == toggled[0]["C"])
+    for flag, params in zip(FEATURE_SETS, toggled, strict=True):
+        assert params[flag] != best[flag]
+        assert all(params[other] == best[other] for other in FEATURE_SETS if other != flag)
+    assert set(result.ablation()) == set(FEATURE_SETS)
     plain = grid_search(
         seed_data, QUICK_GRID, n_folds=3, seed=0, n_jobs=1, progress=False, ablate=False
     )
