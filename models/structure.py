@@ -115,12 +115,17 @@ def _persons(text: str) -> list[str]:
     return sorted(seen)
 
 
+def structure_of(text: str) -> dict[str, float]:
+    """The non-zero structural features of one sentence (pure; do not change the result)."""
+    # a plain str as the cache key: lru_cache keys a str subclass (InContext) differently
+    return _structure_of(text if type(text) is str else str(text))
+
+
 # Each sentence is read twice when the context features are on (as itself, then as the next
 # sentence's neighbour, in the same batch): the second read is a cache hit. Callers only read
 # the returned dict.
 @functools.lru_cache(maxsize=8192)
-def structure_of(text: str) -> dict[str, float]:
-    """The non-zero structural features of one sentence (pure; do not change the result)."""
+def _structure_of(text: str) -> dict[str, float]:
     out: dict[str, float] = {}
     stripped = text.strip()
     if not stripped:
