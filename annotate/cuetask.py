@@ -94,20 +94,34 @@ def spans_of(result: Sequence[Mapping[str, Any]] | None) -> list[Span]:
     return sorted(spans)
 
 
-def _locate(text: str, cue: Mapping[str, Any], where: str) -> Span:
+def _whole(value: Any, name: str, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InputError(f"{where}: {name} {value!r} is not a whole number")
+    try:
+        return int(value)
+    except ValueError:
+        raise InputError(f"{where}: {name} {value!r} is not a whole number") from None
+
+
+def _locate(text: str, cue: Any, where: str) -> Span:
+    if not isinstance(cue, Mapping):
+        raise InputError(f"{where}: a cue is an object with kind and start/end or text")
     kind = cue.get("kind")
     if kind not in CUE_KINDS:
         raise InputError(f"{where}: kind {kind!r}; use one of {', '.join(CUE_KINDS)}")
     if "start" in cue and "end" in cue:
-        s, e = int(cue["start"]), int(cue["end"])
+        s, e = _whole(cue["start"], "start", where), _whole(cue["end"], "end", where)
         if not 0 <= s < e <= len(text):
             raise InputError(f"{where}: span {s}-{e} is outside the sentence ({len(text)} chars)")
         return s, e, str(kind)
     span = cue.get("text")
     if not isinstance(span, str) or not span:
         raise InputError(f"{where}: a cue needs start and end, or its text")
+    occurrence = _whole(cue.get("occurrence", 1), "occurrence", where)
+    if occurrence < 1:
+        raise InputError(f"{where}: occurrence {occurrence}: count from 1 (the first one)")
     start = -1
-    for _ in range(int(cue.get("occurrence", 1))):
+    for _ in range(occurrence):
         start = text.find(span, start + 1)
         if start < 0:
             raise InputError(f"{where}: {span!r} is not in the sentence; copy it exactly")
@@ -133,6 +147,8 @@ def read_cue_labels(
             record = json.loads(line)
         except ValueError as exc:
             raise InputError(f"{path}:{n}: not valid JSON ({exc})") from None
+        if not isinstance(record, dict):
+            raise InputError(f"{path}:{n}: expected an object with sentence_id and cues")
         sid = str(record.get("sentence_id") or "")
         if sid not in texts:
             raise InputError(f"{path}:{n}: sentence_id {sid!r} is not among the pushed sentences")
@@ -196,6 +212,7 @@ def cue_rows(tasks: Sequence[Mapping[str, Any]], users: Mapping[int, str]) -> li
                     "label": data.get("label"),
                     "text": text,
                     "context_before": data.get("context_before"),
+                    "context_after": data.get("context_after"),
                     "cues": [
                         {"start": s, "end": e, "kind": k, "text": text[s:e]}
                         for s, e, k in spans_of(ann.get("result"))
@@ -212,7 +229,8 @@ def gold_cues(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         sid = row["sentence_id"]
         if sid not in chosen or (row["ground_truth"] and not chosen[sid]["ground_truth"]):
             chosen[sid] = row
-    keep = ("sentence_id", "article_id", "label", "text", "context_before", "annotator", "cues")
+    keep: tuple[str, ...] = ("sentence_id", "article_id", "label", "text", "context_before")
+    keep += ("context_after", "annotator", "cues")
     return [{k: chosen[sid][k] for k in keep} for sid in sorted(chosen)]
 
 

@@ -530,6 +530,8 @@ def pull(
     inputs = [p for p in (from_file, split_file) if p is not None]
     check_output(out, inputs=inputs, folder=True, force=force)
     if task == "cues":
+        if split_file is not None:
+            raise InputError("--split is for sentence labels; a cue pull keeps the sentence ids")
         return _pull_cues(
             out, project or cuetask.CUE_PROJECT, from_file, url, api_key, data_dir, progress
         )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from claimkit.context import in_context
 from claimkit.datafiles import atomic_file, check_output, load_table
 from claimkit.errors import InputError, check_choice
 from claimkit.labels import LABELS, SKIP
@@ -165,6 +166,13 @@ def make_task(
     return item
 
 
+def _has_label(value: Any) -> bool:
+    """A label is any value but None, NaN and blank text (0 is a label: binary schemes)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return False
+    return bool(str(value).strip())
+
+
 def _annotation(label: Any, text: str, task: Task) -> tuple[list[dict[str, Any]], bool]:
     """(result, was_cancelled) of an annotation giving ``label`` (cue spans for the cue task)."""
     if task == "cues":
@@ -173,7 +181,16 @@ def _annotation(label: Any, text: str, task: Task) -> tuple[list[dict[str, Any]]
 
 
 def _predict(model: Any, rows: Sequence[dict[str, Any]]) -> list[Any]:
-    return list(model.predict([r["text"] for r in rows])) if rows else []
+    """The model's predictions, each sentence with its neighbours (as the backend and `tag` give
+    them; rows without them stay plain sentences)."""
+    if not rows:
+        return []
+    sentences = in_context(
+        [r["text"] for r in rows],
+        [r.get("context_before") for r in rows],
+        [r.get("context_after") for r in rows],
+    )
+    return list(model.predict(sentences))
 
 
 def _load_model(model_dir: str | os.PathLike[str] | None) -> Any:
@@ -249,7 +266,7 @@ def push(
             f"{dataset}: no such sentence dataset; run `claimkit ingest ... --out {dataset}`"
         )
     rows = load_sentences(dataset, CUE_TASK_FIELDS if task == "cues" else TASK_FIELDS)
-    if task == "cues" and not all(r["label"] for r in rows):
+    if task == "cues" and not all(_has_label(r.get("label")) for r in rows):
         raise InputError(
             f"{dataset}: the cue task shows each sentence's label: every row needs a 'label' "
             "(push a labelled dataset, e.g. data/labelled)"
@@ -324,6 +341,14 @@ def push(
 
     if to_file is not None:
         check_output(to_file, inputs=[dataset], folder=False, option="--to-file")
+        if task == "cues":  # the tasks' span results need the cue interface
+            config = Path(to_file).with_suffix(".label_config.xml")
+            check_output(config, inputs=[dataset], folder=False, option="--to-file")
+            with atomic_file(config) as handle:
+                handle.write(cuetask.cue_config())
+            result.notes.append(
+                f"labelling interface: {config} (paste it into the project's settings)"
+            )
         with atomic_file(Path(to_file)) as handle:
             json.dump(tasks, handle, ensure_ascii=False, indent=1)
         result.to_file = str(to_file)

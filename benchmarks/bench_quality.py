@@ -52,7 +52,9 @@ def label_scores(tagger: Any, texts: list[str], gold: list[str]) -> dict[str, An
 
 
 def cue_scores(tagger: Any, records: list[dict[str, Any]]) -> dict[str, Any]:
-    texts = [InContext(r["text"], r.get("context_before") or "") for r in records]
+    texts = [
+        InContext(r["text"], r.get("context_before") or "", r.get("context_after")) for r in records
+    ]
     shown = [
         [(c.start, c.end, c.kind) for c in pred.cues] for pred in tagger.predict(texts, cues=True)
     ]

@@ -182,12 +182,17 @@ class QuotePartVectorizer(CompactTfidfVectorizer):
         )
         self.part = part
 
+    def _inside(self) -> bool:
+        if self.part not in ("inside", "outside"):
+            raise ValueError(f"QuotePartVectorizer part {self.part!r}: use 'inside' or 'outside'")
+        return bool(self.part == "inside")
+
     def _before_counting(self, documents: list[str]) -> list[str]:
-        inside = self.part == "inside"
+        inside = self._inside()
         return [quote_part(d, inside) for d in documents]
 
     def build_preprocessor(self) -> Any:
-        inside = self.part == "inside"
+        inside = self._inside()
         return lambda text: quote_part(text, inside).lower()
 
 

@@ -111,10 +111,12 @@ class CueLexicon(BaseEstimator, TransformerMixin):  # type: ignore[misc]
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         state = dict(state)
-        if "n_features_out_" in state and "entries_" not in state and state.get("lexicon") is None:
-            # fitted before models kept their phrases: the lexicon of that time, matched as then
-            state["lexicon"] = _load_lexicon(LEGACY_LEXICON_FILE)
+        if "n_features_out_" in state and "entries_" not in state:
+            # fitted before models kept their phrases: matched as then (curly quotation marks
+            # apart), with the lexicon of that time unless it was given its own
             state["_fold"] = _APOSTROPHE
+            if state.get("lexicon") is None:
+                state["lexicon"] = _load_lexicon(LEGACY_LEXICON_FILE)
         self.__dict__.update(state)
 
     def _entries(self) -> list[tuple[str, str]]:
@@ -130,8 +132,14 @@ class CueLexicon(BaseEstimator, TransformerMixin):  # type: ignore[misc]
                 if not key:
                     raise ValueError(f"cue lexicon: phrase {phrase!r} has no word to match")
                 if key in seen:
+                    where = (
+                        f"twice in {category!r}"
+                        if seen[key] == category
+                        else f"in both {seen[key]!r} and {category!r}"
+                    )
                     raise ValueError(
-                        f"cue lexicon: phrase {phrase!r} is in both {seen[key]!r} and {category!r}"
+                        f"cue lexicon: phrase {phrase!r} is {where} (curly and straight quotation "
+                        "marks and apostrophes count as one)"
                     )
                 seen[key] = category
                 entries.append((category, key))

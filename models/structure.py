@@ -116,9 +116,10 @@ def _persons(text: str) -> list[str]:
 
 
 def structure_of(text: str) -> dict[str, float]:
-    """The non-zero structural features of one sentence (pure; do not change the result)."""
-    # a plain str as the cache key: lru_cache keys a str subclass (InContext) differently
-    return _structure_of(text if type(text) is str else str(text))
+    """The non-zero structural features of one sentence (pure)."""
+    # a plain str as the cache key: lru_cache keys a str subclass (InContext) differently; a
+    # copy out, so no caller can change what the cache holds
+    return dict(_structure_of(text if type(text) is str else str(text)))
 
 
 # Each sentence is read twice when the context features are on (as itself, then as the next

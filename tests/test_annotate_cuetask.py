@@ -59,10 +59,14 @@ def test_cue_labels_by_offsets_or_by_text(tmp_path: Path) -> None:
         ({"text": "could", "kind": "maybe"}, "kind 'maybe'"),
         ({"start": 5, "end": 99, "kind": "hedge"}, "outside the sentence"),
         ({"kind": "hedge"}, "needs start and end, or its text"),
+        ({"text": "could", "kind": "hedge", "occurrence": 0}, "count from 1"),
+        ({"text": "could", "kind": "hedge", "occurrence": "two"}, "'two' is not a whole number"),
+        ({"start": "x", "end": 4, "kind": "hedge"}, "start 'x' is not a whole number"),
+        ("could", "a cue is an object"),
     ],
 )
 def test_bad_cue_labels_name_the_line_and_the_problem(
-    tmp_path: Path, cue: dict, message: str
+    tmp_path: Path, cue: object, message: str
 ) -> None:
     path = tmp_path / "cues.jsonl"
     path.write_text(json.dumps({"sentence_id": "s1", "cues": [cue]}) + "\n")
@@ -97,7 +101,7 @@ def test_gold_prefers_ground_truth_then_the_first_annotation() -> None:
         cues = [{"start": s, "end": e, "kind": k, "text": ""} for s, e, k in spans]
         return {
             "sentence_id": "s1", "article_id": "a", "label": "speculative", "text": "x" * 20,
-            "context_before": "", "annotation_id": annotation_id, "annotator": who,
+            "context_before": "", "context_after": "", "annotation_id": annotation_id, "annotator": who,
             "ground_truth": gt, "cues": cues,
         }  # fmt: skip
 
@@ -188,3 +192,20 @@ def test_the_cue_task_needs_labelled_sentences(tmp_path: Path) -> None:
         push(unlabelled, task="cues", to_file=tmp_path / "tasks.json")
     with pytest.raises(InputError, match="--select, --predictions"):
         push(SENTENCES, task="cues", select="random", to_file=tmp_path / "t.json")
+
+
+def test_to_file_writes_the_cue_interface_beside_the_tasks(tmp_path: Path) -> None:
+    binary = tmp_path / "binary.jsonl"  # a binary scheme: 0 is a label
+    binary.write_text(
+        json.dumps({"sentence_id": "s1", "text": "It could rise.", "label": 0}) + "\n"
+    )
+    result = push(binary, task="cues", to_file=tmp_path / "tasks.json")
+    config = tmp_path / "tasks.label_config.xml"
+    assert config.read_text() == cuetask.cue_config() and str(config) in result.summary()
+    [task] = json.loads((tmp_path / "tasks.json").read_text())
+    assert task["data"]["label"] == 0 and task["data"]["text"] == "It could rise."
+
+
+def test_a_cue_pull_refuses_a_split_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="--split is for sentence labels"):
+        pull(tmp_path / "out", task="cues", split_file="data/split.json")

@@ -35,3 +35,24 @@ def test_to_file_never_writes_over_the_sentences(tmp_path) -> None:  # type: ign
     with pytest.raises(InputError, match="--to-file .* overlaps the input"):
         push(sentences, to_file=sentences)
     assert sentences.read_bytes() == before
+
+
+def test_pre_annotations_read_each_sentence_with_its_neighbours() -> None:
+    import models
+    from annotate.push import _predict
+    from claimkit.context import InContext
+
+    # from a bundled BBC article: the second sentence goes on with the first's quotation
+    before = '"Long term I think we\'re headed to $30-35 but I don\'t think we\'re doing that yet.'
+    text = 'We have a lot of winter left."'
+    rows = [
+        {"text": text, "context_before": before, "context_after": ""},
+        {"text": text},  # a row without neighbours stays a plain sentence
+    ]
+    tagger = models.load()
+    with_context, alone = _predict(tagger, rows)
+    [expected] = tagger.predict([InContext(text, before, "")])
+    [plain] = tagger.predict([text])
+    assert with_context.probabilities == expected.probabilities
+    assert alone.probabilities == plain.probabilities
+    assert with_context.probabilities != plain.probabilities  # the neighbour is read

@@ -180,3 +180,10 @@ def test_a_model_with_every_feature_set_saves_and_loads(
     np.testing.assert_array_equal(
         loaded.predict_proba(sentences), pipeline.predict_proba(sentences)
     )
+
+
+def test_a_quote_view_names_its_part() -> None:
+    from models.features import QuotePartVectorizer
+
+    with pytest.raises(ValueError, match="part 'Inside'"):
+        QuotePartVectorizer(part="Inside").fit(["He said no."])

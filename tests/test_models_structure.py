@@ -56,3 +56,11 @@ def test_the_transformer_is_stateless_and_sparse() -> None:
     assert X.shape == (3, len(FEATURES))
     assert X[2].nnz == 0 and X[1, FEATURES.index("question")] == 1.0
     assert list(SpeechStructure().get_feature_names_out()) == list(FEATURES)
+
+
+def test_the_cached_structure_cannot_be_changed_by_a_caller() -> None:
+    from models.structure import structure_of
+
+    first = structure_of('"It is over," he said.')
+    first["quote:any"] = 99.0
+    assert structure_of('"It is over," he said.')["quote:any"] == 1.0
