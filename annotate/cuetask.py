@@ -19,7 +19,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from claimkit.datafiles import atomic_dir
-from claimkit.errors import InputError, StudioError
+from claimkit.errors import InputError
 
 from . import interface
 from .agreement import span_overlap
@@ -60,13 +60,8 @@ def cue_config() -> str:
 
 def check_cue_project(title: str, parsed_label_config: Mapping[str, Any] | None) -> None:
     """Refuse a project whose interface is not the cue task's."""
-    control = (parsed_label_config or {}).get(FROM_NAME) or {}
-    found = list(control.get("labels") or [])
-    if control.get("type") != "Labels" or sorted(found) != sorted(CUE_KINDS):
-        raise StudioError(
-            f"project {title!r} is not a cue-annotation project (span labels {found or 'none'}, "
-            f"the cue task needs {list(CUE_KINDS)}): use another --project title"
-        )
+    problem = "is not a cue-annotation project"
+    interface.check_control(title, parsed_label_config, FROM_NAME, "Labels", CUE_KINDS, problem)
 
 
 def span_result(text: str, spans: Sequence[Span]) -> list[dict[str, Any]]:

@@ -64,15 +64,28 @@ def choice_result(label: str) -> list[dict[str, Any]]:
     ]
 
 
+def check_control(
+    title: str,
+    parsed_label_config: Mapping[str, Any] | None,
+    name: str,
+    kind: str,
+    values: Sequence[str],
+    problem: str,
+) -> None:
+    """Refuse a project whose control ``name`` is not a ``kind`` with exactly ``values``."""
+    control = (parsed_label_config or {}).get(name) or {}
+    found = list(control.get("labels") or [])
+    if control.get("type") != kind or sorted(found) != sorted(values):
+        raise StudioError(
+            f"project {title!r} {problem} ({kind.lower()} {found or 'none'}, claimkit needs "
+            f"{list(values)}): use another --project title"
+        )
+
+
 def check_project_labels(title: str, parsed_label_config: Mapping[str, Any] | None) -> None:
     """Refuse a project whose labelling interface has other labels than claimkit's."""
-    control = (parsed_label_config or {}).get(FROM_NAME) or {}
-    found = list(control.get("labels") or [])
-    if control.get("type") != "Choices" or sorted(found) != sorted(LABELS):
-        raise StudioError(
-            f"project {title!r} has a different labelling interface (choices {found or 'none'}, "
-            f"claimkit needs {list(LABELS)}): use another --project title"
-        )
+    problem = "has a different labelling interface"
+    check_control(title, parsed_label_config, FROM_NAME, "Choices", LABELS, problem)
 
 
 def markdown_to_html(text: str) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from models.structure import structure_of
+from models.structure import feature_matrix, structure_of
 
 # The previous sentence's structural features that tell who may be speaking now.
 _CARRIED = (
@@ -36,7 +36,6 @@ FEATURES: tuple[str, ...] = (
     *(f"before:{name}" for name in _CARRIED),
     "before:quote_left_open",
 )
-_INDEX = {name: i for i, name in enumerate(FEATURES)}
 
 
 def context_of(sentence: str) -> list[str]:
@@ -68,22 +67,7 @@ class PreviousSentence(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         return self
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
-        rows: list[int] = []
-        cols: list[int] = []
-        seen: dict[str, list[str]] = {}  # consecutive sentences share a neighbour's features
-        n = 0
-        for n, sentence in enumerate(X, start=1):
-            before = getattr(sentence, "before", None)
-            names = seen.get(before) if before is not None else None
-            if names is None:
-                names = context_of(sentence)
-                if before is not None:
-                    seen[before] = names
-            for name in names:
-                rows.append(n - 1)
-                cols.append(_INDEX[name])
-        data = np.ones(len(rows), dtype=np.float64)
-        return sp.csr_matrix((data, (rows, cols)), shape=(n, len(FEATURES)))
+        return feature_matrix((dict.fromkeys(context_of(s), 1.0) for s in X), FEATURES)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.asarray(FEATURES, dtype=object)
@@ -104,7 +88,6 @@ AFTER_FEATURES: tuple[str, ...] = (
     *(f"after:{name}" for name in _CARRIED_AFTER),
     "after:closes_a_quote_opened_here",
 )
-_AFTER_INDEX = {name: i for i, name in enumerate(AFTER_FEATURES)}
 
 
 def after_of(sentence: str) -> list[str]:
@@ -130,15 +113,7 @@ class NextSentence(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         return self
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
-        rows: list[int] = []
-        cols: list[int] = []
-        n = 0
-        for n, sentence in enumerate(X, start=1):
-            for name in after_of(sentence):
-                rows.append(n - 1)
-                cols.append(_AFTER_INDEX[name])
-        data = np.ones(len(rows), dtype=np.float64)
-        return sp.csr_matrix((data, (rows, cols)), shape=(n, len(AFTER_FEATURES)))
+        return feature_matrix((dict.fromkeys(after_of(s), 1.0) for s in X), AFTER_FEATURES)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.asarray(AFTER_FEATURES, dtype=object)

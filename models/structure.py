@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -66,7 +66,6 @@ FEATURES: tuple[str, ...] = (
     "voice:second_inside",
     "question",
 )
-_INDEX = {name: i for i, name in enumerate(FEATURES)}
 
 
 def quoted_spans_of(text: str) -> list[tuple[int, int]]:
@@ -184,6 +183,22 @@ def _structure_of(text: str) -> dict[str, float]:
     return out
 
 
+def feature_matrix(per_row: Iterable[Mapping[str, float]], names: tuple[str, ...]) -> sp.csr_matrix:
+    """One CSR row per item of ``per_row`` (feature name -> value), columns in ``names`` order."""
+    index = {name: i for i, name in enumerate(names)}
+    rows: list[int] = []
+    cols: list[int] = []
+    data: list[float] = []
+    n = 0
+    for n, features in enumerate(per_row, start=1):
+        for name, value in features.items():
+            rows.append(n - 1)
+            cols.append(index[name])
+            data.append(value)
+    values = np.asarray(data, dtype=np.float64)
+    return sp.csr_matrix((values, (rows, cols)), shape=(n, len(names)))
+
+
 class SpeechStructure(BaseEstimator, TransformerMixin):  # type: ignore[misc]
     """Sparse columns for :data:`FEATURES` (stateless: ``fit`` learns nothing)."""
 
@@ -192,18 +207,7 @@ class SpeechStructure(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         return self
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
-        rows: list[int] = []
-        cols: list[int] = []
-        data: list[float] = []
-        n = 0
-        for n, text in enumerate(X, start=1):
-            for name, value in structure_of(text).items():
-                rows.append(n - 1)
-                cols.append(_INDEX[name])
-                data.append(value)
-        return sp.csr_matrix(
-            (np.asarray(data, dtype=np.float64), (rows, cols)), shape=(n, len(FEATURES))
-        )
+        return feature_matrix((structure_of(text) for text in X), FEATURES)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.asarray(FEATURES, dtype=object)

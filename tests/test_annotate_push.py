@@ -43,7 +43,7 @@ def test_pre_annotations_read_each_sentence_with_its_neighbours() -> None:
     from claimkit.context import InContext
 
     # from a bundled BBC article: the second sentence goes on with the first's quotation
-    before = '"Long term I think we\'re headed to $30-35 but I don\'t think we\'re doing that yet.'
+    before = "\"Long term I think we're headed to $30-35 but I don't think we're doing that yet."
     text = 'We have a lot of winter left."'
     rows = [
         {"text": text, "context_before": before, "context_after": ""},
