@@ -137,6 +137,12 @@ def test_same_data_same_seed_same_probabilities(seed_rows: tuple[list[str], list
         # one that opens here and goes on
         ('"Our assets were illegally seized.', '"Our assets were illegally seized.', ""),
         ("Officials said it 'could happen'.", "", "Officials said it 'could happen'."),
+        # a quotation inside a quotation stays inside
+        (
+            "He said: \u201cThey told me \u2018never\u2019, and I agreed.\u201d",
+            "\u201cThey told me \u2018never\u2019, and I agreed.\u201d",
+            "He said:",
+        ),
     ],
 )
 def test_quote_part_keeps_one_side_and_blanks_the_other(
