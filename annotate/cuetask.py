@@ -49,7 +49,7 @@ def cue_config() -> str:
         for i, kind in enumerate(CUE_KINDS, start=1)
     )
     return f"""<View>
-  <Header value="Label: $label. Mark the words that carry it." size="5"/>
+  <Header value="Mark the words that carry its label: $label" size="5"/>
   <Labels name="{FROM_NAME}" toName="{interface.TO_NAME}">
 {labels}
   </Labels>

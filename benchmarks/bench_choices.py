@@ -46,6 +46,7 @@ CHOICES: dict[str, tuple[dict[str, Any], tuple[float, float, float, bool] | str 
     "lexicon: widest evaluative (1.0, 0.4, 0.1)": ({}, (1.0, 0.4, 0.1, True)),
     "lexicon: without the hedges list": ({}, (2.0, 0.7, 0.4, False)),
     "lexicon: the first one (the project's own, partly from the seed articles)": ({}, "v1"),
+    "lexicon: with 'if' among the hedges": ({}, "with if"),
 }
 
 
@@ -119,6 +120,11 @@ def main() -> None:
             lexicon_module.LEXICON = lexicon_module._load_lexicon(
                 lexicon_module.LEGACY_LEXICON_FILE
             )
+        elif thresholds == "with if":
+            lexicon_module.LEXICON = {
+                **shipped,
+                "hedge": (*shipped["hedge"], "if"),
+            }
         elif isinstance(thresholds, tuple):
             lexicon_module.LEXICON = _lexicon(args.sources, thresholds)
         else:
