@@ -48,6 +48,7 @@ import scipy.sparse as sp
 
 from models.features import TOKEN_PATTERN
 from models.lexicon import CATEGORY_LABELS, CUE_KINDS, CueLexicon, token_positions
+from models.structure import speaker_span
 
 WORDS, CHARS, LEXICON, OTHER = 0, 1, 2, 3
 _WS = re.compile(r"\s")
@@ -586,22 +587,48 @@ class Attribution:
             (k for k in range(len(hits)) if totals[k] > 0), key=lambda k: (-totals[k], hits[k][1])
         )[: self.max_cues]
         name = self.feature_name
+        shown: list[list[Any]] = []  # [start, end, weight, features, kind]
+        for k in ranked:
+            category, phrase = hits[k][0].split(":", 1)
+            start, end = hits[k][1], hits[k][2]
+            if category == "attribution" and phrase not in _NOT_FRAMES:
+                # an attribution frame is the speech verb with its source ("Mr Blair said")
+                start, end = speaker_span(text, start, end, before=phrase != "according to")
+            features = list(dict.fromkeys(name(j) for j in behind[k]))
+            shown.append([start, end, totals[k], features, CUE_KINDS.get(category, "")])
+        if len(shown) > 1:
+            shown = _merged(shown)
         return tuple(
             [
-                _new(
-                    Cue,
-                    (
-                        text[hits[k][1] : hits[k][2]],
-                        hits[k][1],
-                        hits[k][2],
-                        totals[k],
-                        tuple(dict.fromkeys(name(j) for j in behind[k])),
-                        CUE_KINDS.get(hits[k][0].split(":", 1)[0], ""),
-                    ),
-                )
-                for k in ranked
+                _new(Cue, (text[s:e], s, e, w, tuple(features), kind))
+                for s, e, w, features, kind in shown
             ]
         )
+
+
+# Attribution phrases that are a source, not a speech verb: never widened over a speaker.
+_NOT_FRAMES = frozenset({"spokesman", "spokeswoman", "spokesperson", "a source", "in a statement"})
+
+
+def _merged(shown: list[list[Any]]) -> list[list[Any]]:
+    """Cues whose spans overlap (a frame widened over a source that is a cue itself) become one:
+    the joined span, the summed weight, the heavier one's kind; heaviest first."""
+    ordered = sorted(shown, key=lambda c: (c[0], c[1]))
+    out = [ordered[0]]
+    for cue in ordered[1:]:
+        last = out[-1]
+        if cue[0] < last[1]:
+            kind = last[4] if last[2] >= cue[2] else cue[4]
+            out[-1] = [
+                last[0],
+                max(last[1], cue[1]),
+                last[2] + cue[2],
+                list(dict.fromkeys(last[3] + cue[3])),
+                kind,
+            ]
+        else:
+            out.append(cue)
+    return sorted(out, key=lambda c: (-c[2], c[0]))
 
 
 # Predicted label -> the labels whose cues can decide it (guideline precedence: opinion >

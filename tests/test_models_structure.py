@@ -64,3 +64,61 @@ def test_the_cached_structure_cannot_be_changed_by_a_caller() -> None:
     first = structure_of('"It is over," he said.')
     first["quote:any"] = 99.0
     assert structure_of('"It is over," he said.')["quote:any"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "verb", "frame"),
+    [
+        # sentences of bundled BBC articles
+        (
+            "Mr Livingstone has said the remarks may have been offensive but were not racist, "
+            "and said he would not apologise even if the prime minister asked.",
+            "said",
+            "Mr Livingstone has said",
+        ),
+        (
+            'It will be down to the ingenuity of the content players," said Mr Whalley.',
+            "said",
+            "said Mr Whalley",
+        ),
+        (
+            "Revenues at media group Reuters slipped 11% during 2004, mainly due to the weakness "
+            "of the dollar, the group said.",
+            "said",
+            "the group said",
+        ),
+        (
+            'But he said replacing the controversial CSA would be "the nuclear option".',
+            "said",
+            "he said",
+        ),
+        (
+            "US officials say they are not satisfied the mechanisms in the EU code of conduct are "
+            "robust enough to prevent abuses.",
+            "say",
+            "US officials say",
+        ),
+        # no speaker next to the verb (a made-up sentence): the verb alone
+        ("The claim, first made in May, was repeated by those who said so.", "said", "said"),
+    ],
+)
+def test_a_speech_frame_is_widened_over_its_speaker(text: str, verb: str, frame: str) -> None:
+    from models.structure import speaker_span
+
+    start = text.index(verb)
+    s, e = speaker_span(text, start, start + len(verb))
+    assert text[s:e] == frame
+
+
+def test_function_words_are_not_speakers() -> None:
+    from models.structure import speaker_span
+
+    # from a seed article: "This is" is not who speaks, the president after it is
+    text = "This is according to President Zelesnky."
+    start = text.index("according to")
+    assert text[slice(*speaker_span(text, start, start + 12, before=False))] == (
+        "according to President Zelesnky"
+    )
+    text = "Per reports, Russia will pay $2,000 per month for each North Korean soldier sent to Russia."
+    start = text.index("reports")
+    assert text[slice(*speaker_span(text, start, start + 7))] == "reports"
