@@ -521,11 +521,7 @@ class Attribution:
             return ()
         if raw:
             return self._raw_spans(text, self._placed(text, features, weights, located))
-        hits = self._stance_hits(text, located)
-        if label in _DECIDING:
-            hits = [
-                h for h in hits if CATEGORY_LABELS.get(h[0].split(":", 1)[0]) in _DECIDING[label]
-            ]
+        hits = self._stance_hits(text, located, label)
         if not hits:
             return ()
         return self._ranked_hits(text, hits, self._placed(text, features, weights, located))
@@ -553,18 +549,20 @@ class Attribution:
             ]
         )
 
-    def _stance_hits(self, text: str, located: Sequence[Any] | None) -> list[tuple[str, int, int]]:
+    def _stance_hits(
+        self, text: str, located: Sequence[Any] | None, label: str | None = None
+    ) -> list[tuple[str, int, int]]:
         """The lexicon's hits in ``text`` as (feature name, start, end), in text order; taken
         from the locations ``transform`` already found when the model has the lexicon."""
         i = self._lexicon_index
         loc = located[i] if located is not None and i is not None else None
         if loc is None or i is None:
-            return [h for h in self.stance_lexicon.find(text) if _shown(h[0])]
+            return [h for h in self.stance_lexicon.find(text) if _shown(h[0], label)]
         first, multi, _ = loc
         names = self.members[i].names()
         hits = []
         for col, packed in first.items():
-            if not _shown(str(names[col])):
+            if not _shown(str(names[col]), label):
                 continue
             for p in multi[col] if multi is not None and col in multi else [packed]:
                 start, end = _unpack(p)
@@ -644,8 +642,12 @@ _DECIDING: dict[str, frozenset[str]] = {
 _NOT_SHOWN = ("quote:",)
 
 
-def _shown(feature: str) -> bool:
-    return not feature.startswith(_NOT_SHOWN)
+def _shown(feature: str, label: str | None) -> bool:
+    """Can a hit of lexicon feature ``feature`` be a cue of a sentence labelled ``label``?"""
+    if feature.startswith(_NOT_SHOWN):
+        return False
+    deciding = _DECIDING.get(label or "")
+    return deciding is None or CATEGORY_LABELS.get(feature.split(":", 1)[0]) in deciding
 
 
 def _trim(padded: str, s: int, e: int) -> Span:

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -97,16 +98,16 @@ def shoot(chromium: str, state: Any, pages: list[tuple[str, Path]], wait: float)
         proc.wait(timeout=10)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def capture(description: str, out: Path, pick: Callable[[str, Path], tuple[int, int]]) -> int:
+    """Parse the screenshot options, serve Label Studio, let ``pick(data_dir, workdir)`` fill a
+    project and name ``(project id, task id)``, and capture that task."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--data-dir", help="Label Studio data dir (default: a temp one)")
-    parser.add_argument("--out", default=str(Path(__file__).with_name("labelling.png")))
+    parser.add_argument("--out", default=str(out))
     parser.add_argument("--wait", type=float, default=12.0, help="seconds for the UI to render")
     args = parser.parse_args()
 
-    from annotate import client, studio
-    from annotate.push import push
-    from claimkit.ingest import ingest
+    from annotate import studio
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
@@ -114,17 +115,30 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="shot-"))
     data_dir = args.data_dir or str(work / "studio")
     with studio.serving(data_dir, keep=bool(args.data_dir)) as state:
-        ingest([ROOT / "data" / "articles" / "seeds"], work / "sentences", progress=False)
-        title = "claimkit screenshot"
-        push(work / "sentences", title, data_dir=data_dir, progress=False)
-        admin = client.connect(data_dir=data_dir)
-        project = admin.get_project(title)
-        tasks = sorted(admin.iter_tasks(project.id), key=lambda t: t.id)
-        # a sentence with context on both sides reads best
-        task = next(t for t in tasks if t.data["context_before"] and t.data["context_after"])
-        url = f"{state.url}/projects/{project.id}/data?tab=1&task={task.id}"
+        project_id, task_id = pick(data_dir, work)
+        url = f"{state.url}/projects/{project_id}/data?tab=1&task={task_id}"
         shoot(chromium, state, [(url, Path(args.out))], args.wait)
     return 0
+
+
+def _seed_task(data_dir: str, work: Path) -> tuple[int, int]:
+    from annotate import client
+    from annotate.push import push
+    from claimkit.ingest import ingest
+
+    ingest([ROOT / "data" / "articles" / "seeds"], work / "sentences", progress=False)
+    title = "claimkit screenshot"
+    push(work / "sentences", title, data_dir=data_dir, progress=False)
+    admin = client.connect(data_dir=data_dir)
+    project = admin.get_project(title)
+    tasks = sorted(admin.iter_tasks(project.id), key=lambda t: t.id)
+    # a sentence with context on both sides reads best
+    task = next(t for t in tasks if t.data["context_before"] and t.data["context_after"])
+    return project.id, task.id
+
+
+def main() -> int:
+    return capture(__doc__.splitlines()[0], Path(__file__).with_name("labelling.png"), _seed_task)
 
 
 if __name__ == "__main__":
