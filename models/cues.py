@@ -53,6 +53,7 @@ from models.structure import speaker_span
 WORDS, CHARS, LEXICON, OTHER = 0, 1, 2, 3
 _WS = re.compile(r"\s")
 _DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+_TOKEN_START = re.compile(r"[\w?]")
 Span = tuple[int, int]
 
 
@@ -168,6 +169,16 @@ class _Member:
         """Where this member's features occur in ``text`` (computed when not given for free)."""
         return None
 
+    def near(self, text: str, hits: Sequence[Span]) -> Any:
+        """What :meth:`elsewhere` reads: the text of the words around ``hits`` as this member
+        sees it; None when that cannot be told exactly (then nothing is skipped)."""
+        return None
+
+    def elsewhere(self, local: int, near: Any) -> bool:
+        """True if no span of feature ``local`` can overlap a hit (every one lies outside the
+        words in ``near``); False when it may."""
+        return False
+
     def spans(self, located: Any, local: int) -> list[Span]:
         return []
 
@@ -179,6 +190,14 @@ def _binary_csr(rows: list[list[int]], shape: tuple[int, int]) -> Any:
     indices = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int32, count=indptr[-1])
     data = np.ones(len(indices), dtype=np.float64)
     return sp.csr_matrix((data, indices, indptr), shape=shape)
+
+
+def _words_near(text: str, hits: Sequence[Span]) -> str:
+    """The whitespace-delimited words of ``text`` that overlap the spans ``hits``, each with a
+    space on either side: a piece of text that overlaps a hit without holding whitespace lies
+    inside them."""
+    padded = " " + _WS.sub(" ", text) + " "  # text offset s is padded offset s + 1
+    return "".join(padded[padded.rfind(" ", 0, s + 1) : padded.find(" ", e) + 1] for s, e in hits)
 
 
 class _Words(_Member):
@@ -197,6 +216,8 @@ class _Words(_Member):
         # For these patterns a token cannot start inside the text between two tokens, so
         # str.find from the previous token's end gives each token's position (C speed).
         self.chain = not self.group and pattern in (_token_pattern(), _DEFAULT_TOKEN_PATTERN)
+        # claimkit's pattern makes every word character part of a token (and "?" one)
+        self.covers_words = not self.group and pattern == _token_pattern()
         self.stop_words = frozenset(t.get_stop_words() or ())
         self.min_n, self.max_n = t.ngram_range
         self._grams: dict[int, tuple[str, ...]] = {}
@@ -230,13 +251,35 @@ class _Words(_Member):
         first = dict(zip(reversed(words), range(n - 1, -1, -1), strict=True))
         return words, starts, _map_offsets(text, processed, self.preprocess), first
 
+    def near(self, text: str, hits: Sequence[Span]) -> Any:
+        processed = self.preprocess(text)
+        if len(processed) != len(text):  # offsets shifted by case folding: no shortcut
+            return None
+        words = _words_near(processed, hits)
+        # An n-gram's span also covers the text between its tokens. A hit that starts with a
+        # token's character cannot lie inside that gap, so then an n-gram none of whose tokens
+        # is near a hit cannot overlap one either; otherwise only single words are skipped.
+        gaps_free = self.covers_words and all(_TOKEN_START.match(processed, s) for s, _ in hits)
+        return words, gaps_free
+
+    def elsewhere(self, local: int, near: Any) -> bool:
+        words, gaps_free = near
+        gram = self._gram(local)
+        if len(gram) == 1:
+            return gram[0] not in words
+        return bool(gaps_free) and not any(token in words for token in gram)
+
+    def _gram(self, local: int) -> tuple[str, ...]:
+        gram = self._grams.get(local)
+        if gram is None:
+            gram = self._grams[local] = tuple(str(self.names()[local]).split(" "))
+        return gram
+
     def spans(self, located: Any, local: int) -> list[Span]:
         words, starts, index, first = located
         if index == []:  # case folding changed the text in a way offsets cannot follow
             return []
-        gram = self._grams.get(local)
-        if gram is None:
-            gram = self._grams[local] = tuple(str(self.names()[local]).split(" "))
+        gram = self._gram(local)
         i = first.get(gram[0])
         if i is None:
             return []
@@ -305,6 +348,7 @@ class _Chars(_Member):
     def __init__(self, name: str, transformer: Any, offset: int, weight: float | None) -> None:
         super().__init__(name, transformer, offset, weight)
         self.preprocess: Callable[[str], str] = transformer.build_preprocessor()
+        self._grams: list[str] | None = None
 
     def locate(self, text: str) -> tuple[str, list[int] | None]:
         processed = self.preprocess(text)
@@ -313,11 +357,25 @@ class _Chars(_Member):
         # padding spaces match word boundaries exactly.
         return " " + _WS.sub(" ", processed) + " ", index
 
+    def gram(self, local: int) -> str:
+        if self._grams is None:
+            self._grams = [str(g) for g in self.names()]
+        return self._grams[local]
+
+    def near(self, text: str, hits: Sequence[Span]) -> Any:
+        processed = self.preprocess(text)
+        if len(processed) != len(text):  # offsets shifted by case folding: no shortcut
+            return None
+        return _words_near(processed, hits)
+
+    def elsewhere(self, local: int, near: Any) -> bool:
+        return self.gram(local) not in near
+
     def spans(self, located: tuple[str, list[int] | None], local: int) -> list[Span]:
         padded, index = located
         if index == []:
             return []
-        gram = str(self.names()[local])
+        gram = self.gram(local)
         out: list[Span] = []
         at = padded.find(gram)
         while at != -1:
@@ -421,32 +479,55 @@ class Attribution:
     ) -> tuple[list[int], list[int], list[float]]:
         """Per row, the ``max_features`` largest positive contributions toward ``predicted``.
 
-        Returns CSR-like ``(indptr, feature_indices, weights)`` as plain lists. Rows where
-        ``needed`` is False get none (their cues would not be shown: not computed).
+        Returns CSR-like ``(indptr, feature_indices, weights)`` as plain lists, each row's
+        largest first (ties in column order). Rows where ``needed`` is False get none (their
+        cues would not be shown: not computed).
         """
         X = sp.csr_matrix(X)
         n = X.shape[0]
-        rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(X.indptr))
-        cols, data = X.indices, X.data
-        if needed is not None:
-            wanted = needed[rows]
-            rows, cols, data = rows[wanted], cols[wanted], data[wanted]
-        contrib = data.astype(np.float64, copy=False) * self.class_coef[predicted[rows], cols]
+        chosen = np.arange(n) if needed is None else np.flatnonzero(needed)
+        sub = X[chosen] if len(chosen) < n else X
+        local = np.repeat(np.arange(len(chosen), dtype=np.int64), np.diff(sub.indptr))
+        cols = sub.indices
+        contrib = (
+            sub.data.astype(np.float64, copy=False)
+            * self.class_coef[predicted[chosen][local], cols]
+        )
         keep = contrib > 0
-        rows, cols, contrib = rows[keep], cols[keep], contrib[keep]
-        if contrib.size:
-            # One stable sort for the batch: by row, then by contribution descending; ties keep
-            # column order, so a sentence gets the same cues in any batch.
-            order = np.lexsort((-contrib, rows))
-            rows, cols, contrib = rows[order], cols[order], contrib[order]
-        per_row = np.bincount(rows, minlength=n)
-        take = np.minimum(per_row, self.max_features)
-        if contrib.size and (per_row > self.max_features).any():
-            starts = np.concatenate([[0], np.cumsum(per_row)])
-            mask = (np.arange(rows.size) - starts[rows]) < take[rows]
-            cols, contrib = cols[mask], contrib[mask]
+        local, cols, contrib = local[keep], cols[keep], contrib[keep]
+        local, cols, contrib = self._largest_per_row(local, cols, contrib, len(chosen))
+        take = np.zeros(n, dtype=np.int64)
+        take[chosen] = np.bincount(local, minlength=len(chosen))
         indptr = np.concatenate([[0], np.cumsum(take)])
         return indptr.tolist(), cols.tolist(), contrib.tolist()
+
+    def _largest_per_row(
+        self, rows: np.ndarray, cols: np.ndarray, contrib: np.ndarray, n: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The ``max_features`` largest entries of each row (rows ascending), sorted by row, then
+        contribution descending, ties in column order: the same as one stable sort of all."""
+        k = self.max_features
+        per_row = np.bincount(rows, minlength=n)
+        if contrib.size and (per_row > k).any():
+            # Each row's k-th largest value, from a padded (rows x longest row) array partitioned
+            # in C: everything below it cannot be in the top k, so only a few entries per row
+            # are left to sort.
+            starts = np.concatenate([[0], np.cumsum(per_row)])
+            width = int(per_row.max())
+            padded = np.full((n, width), -np.inf)
+            padded[rows, np.arange(rows.size) - starts[rows]] = contrib
+            kth = np.partition(padded, width - k, axis=1)[:, width - k]
+            near = contrib >= kth[rows]
+            rows, cols, contrib = rows[near], cols[near], contrib[near]
+        if contrib.size:
+            order = np.lexsort((-contrib, rows))
+            rows, cols, contrib = rows[order], cols[order], contrib[order]
+            per_row = np.bincount(rows, minlength=n)
+            if (per_row > k).any():  # ties at a row's k-th value
+                starts = np.concatenate([[0], np.cumsum(per_row)])
+                first = (np.arange(rows.size) - starts[rows]) < k
+                rows, cols, contrib = rows[first], cols[first], contrib[first]
+        return rows, cols, contrib
 
     def may_have_stance(self, located: Sequence[Any], n: int) -> np.ndarray:
         """Per sentence: can it have stance cues at all (False: the lexicon found nothing in it)?"""
@@ -473,14 +554,25 @@ class Attribution:
         features: Sequence[int],
         weights: Sequence[float],
         located: Sequence[Any] | None,
+        hits: Sequence[Span] | None = None,
     ) -> list[tuple[Span, float, int]]:
-        """(span, share of the contribution, feature) for every place a feature occurs."""
+        """(span, share of the contribution, feature) for every place a feature occurs.
+
+        With ``hits``, a feature whose spans all lie outside the words overlapping a hit is
+        skipped: it adds nothing to any hit (most of a sentence's top features are names,
+        function words and their character n-grams elsewhere in it).
+        """
         lazy: dict[int, Any] = {}
+        near: dict[int, Any] = {}
         placed: list[tuple[Span, float, int]] = []
         members, member_list = self.members, self._member_list
         for j, w in zip(features, weights, strict=True):
             mi = member_list[j]
             m = members[mi]
+            if hits is not None:
+                words = near[mi] if mi in near else near.setdefault(mi, m.near(text, hits))
+                if words is not None and m.elsewhere(j - m.offset, words):
+                    continue
             loc = located[mi] if located is not None else None
             if loc is None:
                 loc = lazy.get(mi)
@@ -524,7 +616,8 @@ class Attribution:
         hits = self._stance_hits(text, located, label)
         if not hits:
             return ()
-        return self._ranked_hits(text, hits, self._placed(text, features, weights, located))
+        spans = [(s, e) for _, s, e in hits]
+        return self._ranked_hits(text, hits, self._placed(text, features, weights, located, spans))
 
     def _raw_spans(self, text: str, placed: list[tuple[Span, float, int]]) -> tuple[Cue, ...]:
         spans: dict[Span, float] = {}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -11,6 +14,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from models.cues import Attribution
 from models.tagger import Tagger
 
+ROOT = Path(__file__).resolve().parents[1]
 TRAIN = [
     ("North Korea could deploy up to 100,000 soldiers to help the Kremlin.", "speculative"),
     ("Moscow has reportedly amassed some 50,000 soldiers in the region.", "speculative"),
@@ -186,3 +190,82 @@ def test_unknown_members_are_transformed_but_not_placed() -> None:
     assert abs(X - pipeline[:-1].transform(PROBES)).max() == 0
     for s in Tagger(pipeline).predict(PROBES):
         assert all(f.startswith("words__") for c in s.cues for f in c.features)
+
+
+def _sorted_reference(X, predicted, coef, k):  # type: ignore[no-untyped-def]
+    """Every row's positive contributions, one stable sort, the first k: the plain definition."""
+    X = X.tocsr()
+    indptr, feats, weights = [0], [], []
+    for i in range(X.shape[0]):
+        a, b = X.indptr[i], X.indptr[i + 1]
+        row = [
+            (float(v * coef[predicted[i], j]), int(j))
+            for j, v in zip(X.indices[a:b], X.data[a:b], strict=True)
+        ]
+        row = [(c, j) for c, j in row if c > 0]
+        row.sort(key=lambda t: -t[0])  # stable: ties stay in column order
+        feats += [j for _, j in row[:k]]
+        weights += [c for c, _ in row[:k]]
+        indptr.append(len(feats))
+    return indptr, feats, weights
+
+
+@pytest.mark.parametrize("k", [1, 3, 20])
+def test_top_contributions_are_each_rows_largest_ties_in_column_order(k: int) -> None:
+    import scipy.sparse as sp
+
+    pipeline = fit(build_default())
+    attribution = Attribution(pipeline, max_features=k)
+    X, _ = attribution.transform(PROBES)
+    # ties: the same value in several columns of a row, and rows longer and shorter than k
+    tied = sp.csr_matrix(np.tile(np.array([[0.5, 0.5, 0.0, 0.5, 0.25, 0.5]]), (3, 1)))
+    coef = np.ones((len(pipeline[-1].classes_), 6))
+    for matrix, weights_of in ((X, attribution.class_coef), (tied, coef)):
+        attribution.class_coef = weights_of
+        predicted = np.arange(matrix.shape[0]) % weights_of.shape[0]
+        expected = _sorted_reference(matrix, predicted, weights_of, k)
+        assert attribution.top_contributions(matrix, predicted) == expected
+        needed = np.arange(matrix.shape[0]) % 2 == 0
+        got = attribution.top_contributions(matrix, predicted, needed)
+        assert got[1] == [
+            j
+            for i in range(matrix.shape[0])
+            if needed[i]
+            for j in expected[1][expected[0][i] : expected[0][i + 1]]
+        ]
+        assert np.diff(got[0])[~needed].sum() == 0
+
+
+def build_default() -> Pipeline:
+    from models.features import build_pipeline
+
+    return build_pipeline()
+
+
+def test_skipping_features_far_from_the_hits_changes_no_cue() -> None:
+    """The shown cues equal those placed from every top feature, on real sentences of the
+    bundled data with the shipped model (n-grams of names and function words far from a hit
+    are skipped without placing them)."""
+    from claimkit.context import InContext
+    from models import load
+
+    tagger = load()
+    attribution = tagger._attribution
+    lines = (ROOT / "data" / "labelled" / "sentences.jsonl").read_text().splitlines()
+    rows = [json.loads(line) for line in lines[::4]]
+    texts = [InContext(r["text"], r["context_before"], r["context_after"]) for r in rows] + PROBES
+    X, located = attribution.transform(texts)
+    predicted = tagger.pipeline[-1].predict_proba(X).argmax(axis=1)
+    indptr, feats, weights = attribution.top_contributions(X, predicted)
+    compared = 0
+    for i, text in enumerate(texts):
+        label = tagger.labels[predicted[i]]
+        f, w = feats[indptr[i] : indptr[i + 1]], weights[indptr[i] : indptr[i + 1]]
+        at = [loc[i] if loc is not None else None for loc in located]
+        hits = attribution._stance_hits(text, at, label)
+        if not hits:
+            continue
+        everything = attribution._ranked_hits(text, hits, attribution._placed(text, f, w, at))
+        assert attribution.cues(text, f, w, at, label=label) == everything
+        compared += bool(everything)
+    assert compared > 100
