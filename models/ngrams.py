@@ -18,7 +18,8 @@ for word 1-2-grams: the batch's tokens become ids once, a bigram is a pair of id
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -72,6 +73,9 @@ class CharNgramCounter:
             n: (pd.Index(np.asarray(keys, dtype=np.uint64)), np.asarray(columns, dtype=np.int64))
             for n, (keys, columns) in by_length.items()
         }
+        self._words = _WordRows()
+        # a model may serve several threads at once (the Label Studio backend)
+        self._lock = threading.Lock()
 
     @classmethod
     def for_vectorizer(cls, vectorizer: Any) -> CharNgramCounter | None:
@@ -92,13 +96,30 @@ class CharNgramCounter:
         return counter if counter.bits * max_n <= 63 else None
 
     def counts(self, documents: Sequence[str], matrix: type = sp.csr_matrix) -> Any:
-        """The (documents x vocabulary) count matrix, canonical CSR of type ``matrix``."""
-        parts = []
-        for doc in documents:
-            words = (doc.lower() if self.lowercase else doc).split()
-            parts.append(" " + "  ".join(words) + " " if words else "")
-        rows, columns = self._hits("".join(parts), [len(p) for p in parts])
-        return _count_matrix(rows, columns, (len(documents), self.n_features), matrix)
+        """The (documents x vocabulary) count matrix, canonical CSR of type ``matrix``.
+
+        A document's counts are the sum of its words' counts (an n-gram never crosses
+        whitespace), and news repeats its words: each distinct word's counts are found once and
+        kept (:class:`_WordRows`), and a batch's counts are one sparse product
+        (documents x words) @ (words x n-grams).
+        """
+        split = [(doc.lower() if self.lowercase else doc).split() for doc in documents]
+        with self._lock:
+            ids = self._words.ids([w for words in split for w in words], self._word_hits)
+            per_word = self._words.matrix(self.n_features)
+        lengths = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
+        indptr = np.zeros(len(split) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        words = sp.csr_matrix(
+            (np.ones(len(ids)), ids, indptr), shape=(len(split), per_word.shape[0])
+        )
+        X = (words @ per_word).tocsc().tocsr()  # the transposes sort each row's columns
+        return X if matrix is sp.csr_matrix else matrix(X)
+
+    def _word_hits(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(word, column) of every vocabulary n-gram in each of ``words``, padded as sklearn does."""
+        parts = [" " + w + " " for w in words]
+        return self._hits("".join(parts), [len(p) for p in parts])
 
     def _hits(self, text: str, lengths: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(document, column) of every vocabulary n-gram inside one padded word of ``text``."""
@@ -134,6 +155,68 @@ class CharNgramCounter:
         if not rows:
             return empty, empty
         return np.concatenate(rows), np.concatenate(columns)
+
+
+class _WordRows:
+    """Distinct words seen so far, each with the columns of its n-grams: a growing CSR matrix
+    (words x vocabulary) kept in buffers that double, so adding a batch's new words costs in
+    proportion to them. Emptied past ``max_words`` (memory stays bounded on any corpus)."""
+
+    def __init__(self, max_words: int = 200_000) -> None:
+        self.max_words = max_words
+        self.clear()
+
+    def clear(self) -> None:
+        self.index: dict[str, int] = {}
+        self.indptr = np.zeros(1024, dtype=np.int64)
+        self.columns = np.zeros(16384, dtype=np.int32)
+        self.ones = np.ones(16384)  # the matrix's values: each word counts its n-grams once
+        self.size = 0  # entries in use
+
+    def ids(
+        self, words: list[str], hits: Callable[[list[str]], tuple[np.ndarray, np.ndarray]]
+    ) -> np.ndarray:
+        """Each word's row; words not seen before get theirs from ``hits`` (word, column)."""
+        index = self.index
+        new = [w for w in dict.fromkeys(words) if w not in index]
+        if len(index) + len(new) > self.max_words:
+            self.clear()
+            index = self.index
+            new = list(dict.fromkeys(words))
+        if new:
+            rows, columns = hits(new)
+            self._append(new, rows, columns)
+        get = index.__getitem__
+        return np.fromiter(map(get, words), dtype=np.int32, count=len(words))
+
+    def _append(self, new: list[str], rows: np.ndarray, columns: np.ndarray) -> None:
+        start = len(self.index)
+        order = np.argsort(rows, kind="stable")
+        ends = self.size + np.cumsum(np.bincount(rows, minlength=len(new)))
+        self.indptr = _fit(self.indptr, start + len(new) + 1)
+        self.indptr[start + 1 : start + len(new) + 1] = ends
+        self.columns = _fit(self.columns, self.size + len(columns))
+        if len(self.ones) < len(self.columns):
+            self.ones = np.ones(len(self.columns))
+        self.columns[self.size : self.size + len(columns)] = columns[order]
+        self.size += len(columns)
+        self.index.update(zip(new, range(start, start + len(new)), strict=True))
+
+    def matrix(self, n_features: int) -> Any:
+        n = len(self.index)
+        return sp.csr_matrix(
+            (self.ones[: self.size], self.columns[: self.size], self.indptr[: n + 1]),
+            shape=(n, n_features),
+        )
+
+
+def _fit(buffer: np.ndarray, size: int) -> np.ndarray:
+    """``buffer``, or a copy at least twice as large when ``size`` does not fit."""
+    if size <= len(buffer):
+        return buffer
+    grown = np.zeros(max(size, 2 * len(buffer)), dtype=buffer.dtype)
+    grown[: len(buffer)] = buffer
+    return grown
 
 
 class WordNgramCounter:

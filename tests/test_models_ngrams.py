@@ -87,8 +87,28 @@ def test_tfidf_rows_equal_sklearn(fitted, bundled_sentences):
 def test_counts_equal_sklearn_on_generated_text(docs):
     # case that changes length (İ), unknown characters, every kind of whitespace, empty docs
     v = CountVectorizer(analyzer="char_wb", ngram_range=(1, 4)).fit(CORPUS)
-    fast, reference = counts_both_ways(v, docs)
-    assert same(fast, reference)
+    counter = CharNgramCounter.for_vectorizer(v)
+    assert counter is not None
+    reference = CountVectorizer.transform(v, docs)
+    assert same(counter.counts(docs), reference)
+    assert same(counter.counts(docs), reference)  # the second time from the word cache
+
+
+def test_counts_stay_exact_as_the_word_cache_fills_and_empties(fitted, bundled_sentences):
+    from models.ngrams import _WordRows
+
+    counter = CharNgramCounter.for_vectorizer(fitted)
+    assert counter is not None
+    counter._words = _WordRows(max_words=3000)
+    emptied = 0
+    for at in range(0, 3000, 300):
+        batch = bundled_sentences[at : at + 300] + bundled_sentences[:20]  # seen and unseen words
+        before = len(counter._words.index)
+        fast = counter.counts(batch)
+        emptied += len(counter._words.index) < before
+        assert fast.has_canonical_format  # sorted, no duplicates: sklearn's own form
+        assert same(fast, CountVectorizer.transform(fitted, batch))
+    assert emptied >= 1 and len(counter._words.index) <= 3000 + 300 * 40
 
 
 @pytest.mark.parametrize(
