@@ -27,17 +27,17 @@ features behind it. Only positive contributions are cues: the ``max_features`` l
 sentence are placed and the ``max_cues`` heaviest spans returned, so every reported weight is
 a real part of the model's score (the long tail of tiny contributions is left out).
 
-Speed: :meth:`Attribution.transform` makes the feature matrix once per batch; contributions
-are one vectorised sparse x coefficient product; only the top ``max_features`` features of a
-sentence are placed, from one tokenisation of that sentence. The cue lexicon's ``find`` runs
-once per sentence: its hits are both the binary ``cues`` features (``CueLexicon.transform`` is
-the binary form of ``find``; the tests check the matrix equals ``pipeline[:-1].transform``
-exactly) and their spans. Other members are transformed by their own ``transform``.
+Speed: :meth:`Attribution.transform` makes the feature matrix once per batch, each member by
+its own ``transform`` (the tests check it equals ``pipeline[:-1].transform`` exactly);
+contributions are one vectorised sparse x coefficient product, and each row's largest come from
+a per-row partition. Only sentences whose cues are shown are placed: the cue lexicon's ``find``
+runs once for such a sentence (its hits are both the candidate spans and the spans of the
+``cues`` features), and of its top ``max_features`` features only those that can overlap a hit
+are placed, from one tokenisation of the sentence.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -129,6 +129,9 @@ def _orig(index: list[int] | None, start: int, end: int) -> Span:
 Located = tuple[dict[int, int], "dict[int, list[int]] | None", "list[int] | None"]
 
 
+_NO_HITS: Located = ({}, None, None)
+
+
 def _unpack(packed: int) -> Span:
     return packed >> 32, packed & 0xFFFFFFFF
 
@@ -181,15 +184,6 @@ class _Member:
 
     def spans(self, located: Any, local: int) -> list[Span]:
         return []
-
-
-def _binary_csr(rows: list[list[int]], shape: tuple[int, int]) -> Any:
-    """A 0/1 CSR matrix from each row's sorted column indices."""
-    indptr = np.zeros(len(rows) + 1, dtype=np.int32)
-    indptr[1:] = np.cumsum([len(r) for r in rows])
-    indices = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int32, count=indptr[-1])
-    data = np.ones(len(indices), dtype=np.float64)
-    return sp.csr_matrix((data, indices, indptr), shape=shape)
 
 
 def _words_near(text: str, hits: Sequence[Span]) -> str:
@@ -330,11 +324,13 @@ class _Lexicon(_Member):
         return first, multi, None
 
     def transform(self, texts: list[str]) -> tuple[Any, list[Any] | None]:
+        X = self.transformer.transform(texts)
         if not self.exact:
-            return self.transformer.transform(texts), None
-        located = [self.locate(t) for t in texts]
-        X = _binary_csr([sorted(loc[0]) for loc in located], (len(texts), self.size))
-        return X, located
+            return X, None
+        # where the hits are is found later, for the sentences whose cues are shown; a sentence
+        # without a hit is known to have none now
+        has_hits = np.diff(X.indptr) > 0
+        return X, [None if hit else _NO_HITS for hit in has_hits.tolist()]
 
     def spans(self, located: Located, local: int) -> list[Span]:
         return _located_spans(located, local)
@@ -534,7 +530,7 @@ class Attribution:
         i = self._lexicon_index
         if i is None or located[i] is None:
             return np.ones(n, dtype=bool)
-        return np.fromiter((bool(loc[0]) for loc in located[i]), dtype=bool, count=n)
+        return np.fromiter((loc is not _NO_HITS for loc in located[i]), dtype=bool, count=n)
 
     def feature_name(self, j: int) -> str:
         name = self._names.get(j)
@@ -611,6 +607,11 @@ class Attribution:
         """
         if not features:
             return ()
+        i = self._lexicon_index
+        if i is not None and (located is None or located[i] is None):
+            # the lexicon's hits, found once for both the candidate spans and its features
+            located = list(located) if located is not None else [None] * len(self.members)
+            located[i] = self.members[i].locate(text)
         if raw:
             return self._raw_spans(text, self._placed(text, features, weights, located))
         hits = self._stance_hits(text, located, label)

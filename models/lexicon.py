@@ -86,6 +86,15 @@ def token_positions(text: str, tokens: list[str]) -> list[int]:
     return out
 
 
+def _lowered(text: str) -> str:
+    """Lower case with the offsets of ``text`` (a character whose lower case is longer, like
+    "İ", keeps only its first character)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(c.lower()[0] for c in text)
+    return lowered
+
+
 def _normalise(text: str, fold: dict[int, str] = _STRAIGHT) -> str:
     return " ".join(text.lower().split()).translate(fold)
 
@@ -107,6 +116,7 @@ class CueLexicon(BaseEstimator, TransformerMixin):  # type: ignore[misc]
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state.pop("_compiled", None)
+        state.pop("_arrays", None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -165,6 +175,7 @@ class CueLexicon(BaseEstimator, TransformerMixin):  # type: ignore[misc]
     def fit(self, X: Iterable[str], y: Any = None) -> CueLexicon:
         self.__dict__.pop("entries_", None)
         self.__dict__.pop("_compiled", None)
+        self.__dict__.pop("_arrays", None)
         names = self._compile()[1]
         # kept in the model (one string: small in a skops file), so a saved model reads the
         # columns it was trained on even after the lexicon file changes
@@ -179,10 +190,7 @@ class CueLexicon(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         starts a multi-word phrase); token positions are found only for sentences with a hit.
         """
         index, _, starts = self._compile()
-        lowered = text.lower()
-        if len(lowered) != len(text):  # rare characters whose lower case is longer
-            lowered = "".join(c.lower()[0] for c in text)
-        lowered = lowered.translate(self._fold)
+        lowered = _lowered(text).translate(self._fold)
         tokens = _TOKEN.findall(lowered)
         hits: list[tuple[int, int, int]] = []  # (feature, first token, last token + 1)
         i, count = 0, len(tokens)
@@ -217,22 +225,94 @@ class CueLexicon(BaseEstimator, TransformerMixin):  # type: ignore[misc]
             positions = token_positions(lowered, tokens)
         return [(col, positions[a], positions[b - 1] + len(tokens[b - 1])) for col, a, b in hits]
 
+    def _tables(self) -> tuple[dict[str, int], np.ndarray, np.ndarray, int, np.ndarray]:
+        """The lexicon as arrays over token ids (0: a token no phrase uses): each token's
+        one-word column (-1: none), the longest phrase it starts, the id base of phrase keys
+        and the sorted keys of the multi-word phrases."""
+        tables = self.__dict__.get("_arrays")
+        if tables is None:
+            index, _, starts = self._compile()
+            ids: dict[str, int] = {}
+            for phrase in index:
+                for token in phrase.split(" "):
+                    ids.setdefault(token, len(ids) + 1)
+            single = np.full(len(ids) + 1, -1, dtype=np.int64)
+            longest = np.zeros(len(ids) + 1, dtype=np.int64)
+            base = len(ids) + 1
+            keys = []
+            for phrase, col in index.items():
+                tokens = phrase.split(" ")
+                if len(tokens) == 1:
+                    single[ids[phrase]] = col
+                    continue
+                longest[ids[tokens[0]]] = starts[tokens[0]]
+                key = 0
+                for token in tokens:
+                    key = key * base + ids[token]
+                keys.append(key)
+            if base ** max(2, int(longest.max())) >= 2**63:  # keys would not fit: no fast path
+                ids = {}
+            tables = (ids, single, longest, base, np.unique(np.asarray(keys, dtype=np.int64)))
+            self.__dict__["_arrays"] = tables
+        return tables  # type: ignore[no-any-return]
+
+    def _hit_columns(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(text, column) of every hit :meth:`_matches` finds in ``texts``, for a batch at once.
+
+        A text in which no run of tokens spells a multi-word phrase has exactly its one-word
+        phrases as hits (``_matches`` then never steps over a token): those come from one array
+        lookup for the whole batch. Only texts that do hold a multi-word phrase, whose spacing
+        and overlaps decide what matches, go through ``_matches`` itself.
+        """
+        ids, single, longest, base, phrase_keys = self._tables()
+        if not ids:
+            found = [(i, col) for i, t in enumerate(texts) for col, _, _ in self._matches(t)]
+            return np.asarray([i for i, _ in found], dtype=np.int64), np.asarray(
+                [col for _, col in found], dtype=np.int64
+            )
+        fold = self._fold
+        findall = _TOKEN.findall
+        per_text = [findall(_lowered(t).translate(fold)) for t in texts]
+        lengths = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
+        get = ids.get
+        token = np.fromiter(
+            (get(t, 0) for tokens in per_text for t in tokens),
+            dtype=np.int64,
+            count=int(lengths.sum()),
+        )
+        text = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        # texts where some run of tokens spells a multi-word phrase
+        spelled = np.zeros(len(texts), dtype=bool)
+        key = token.copy()
+        for n in range(2, int(longest.max()) + 1):
+            key = key[:-1] * base + token[n - 1 :]
+            at = np.flatnonzero(longest[token[: len(key)]] >= n)
+            at = at[text[at + n - 1] == text[at]]
+            hit = at[np.isin(key[at], phrase_keys)]
+            spelled[text[hit]] = True
+        col = single[token]
+        plain = (col >= 0) & ~spelled[text]
+        rows: list[np.ndarray] = [text[plain]]
+        cols: list[np.ndarray] = [col[plain]]
+        for i in np.flatnonzero(spelled).tolist():
+            matched = [c for c, _, _ in self._matches(texts[i])]
+            rows.append(np.full(len(matched), i, dtype=np.int64))
+            cols.append(np.asarray(matched, dtype=np.int64))
+        return np.concatenate(rows), np.concatenate(cols)
+
     def find(self, text: str) -> list[tuple[str, int, int]]:
         """Cues in ``text`` as ``(feature_name, start, end)`` character offsets, in order."""
         names = self._compile()[1]
         return [(names[col], start, end) for col, start, end in self._matches(text)]
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
-        names = self._compile()[1]
-        rows: list[int] = []
-        cols: list[int] = []
-        n = 0
-        for n, text in enumerate(X, start=1):
-            for col in sorted({col for col, _, _ in self._matches(text)}):
-                rows.append(n - 1)
-                cols.append(col)
+        """1 where a phrase occurs in a text (however often), else 0."""
+        texts = X if isinstance(X, list) else list(X)
+        rows, cols = self._hit_columns(texts)
         data = np.ones(len(rows), dtype=np.float64)
-        return sp.csr_matrix((data, (rows, cols)), shape=(n, len(names)))
+        matrix = sp.csr_matrix((data, (rows, cols)), shape=(len(texts), len(self._compile()[1])))
+        matrix.data[:] = 1.0  # a phrase found twice is still 1
+        return matrix
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.asarray(self._compile()[1], dtype=object)

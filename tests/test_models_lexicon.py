@@ -189,11 +189,23 @@ def test_one_pass_matcher_equals_the_reference_on_every_bundled_sentence(lexicon
     ]
     assert len(sentences) > 7000
     found = 0
+    expected = []
     for sentence in sentences:
         fast = lexicon._matches(sentence)
-        assert fast == reference_matches(lexicon, sentence), sentence
+        reference = reference_matches(lexicon, sentence)
+        assert fast == reference, sentence
         found += bool(fast)
+        expected.append(reference)
     assert found > 2000  # the comparison covers many real hits
+    assert batch_columns(lexicon, sentences) == [sorted(c for c, _, _ in r) for r in expected]
+
+
+def batch_columns(lexicon: CueLexicon, texts: list[str]) -> list[list[int]]:
+    rows, cols = lexicon._hit_columns(texts)
+    out: list[list[int]] = [[] for _ in texts]
+    for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
+        out[row].append(col)
+    return [sorted(c) for c in out]
 
 
 @settings(max_examples=400, deadline=None)
@@ -236,7 +248,16 @@ def test_one_pass_matcher_equals_the_reference_on_every_bundled_sentence(lexicon
 )
 def test_one_pass_matcher_equals_the_reference_on_generated_text(text):
     lexicon = CueLexicon()
-    assert lexicon._matches(text) == reference_matches(lexicon, text)
+    reference = reference_matches(lexicon, text)
+    assert lexicon._matches(text) == reference
+    # the batch matcher, with the text alone and between others (hits must not cross texts)
+    columns = sorted(c for c, _, _ in reference)
+    assert batch_columns(lexicon, [text]) == [columns]
+    around = ["according", text, "to the", text + " in a", "statement"]
+    assert batch_columns(lexicon, around)[1] == columns
+    assert batch_columns(lexicon, around) == [
+        sorted(c for c, _, _ in reference_matches(lexicon, t)) for t in around
+    ]
 
 
 # ----------------------------------------------------------------- where the entries come from
