@@ -9,7 +9,6 @@ label), stateless, and computed from the sentence alone.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -211,15 +210,19 @@ def _persons(text: str) -> list[str]:
 
 def structure_of(text: str) -> dict[str, float]:
     """The non-zero structural features of one sentence (pure)."""
-    # a plain str as the cache key: lru_cache keys a str subclass (InContext) differently; a
-    # copy out, so no caller can change what the cache holds
-    return dict(_structure_of(text if type(text) is str else str(text)))
+    key = text if type(text) is str else str(text)  # an InContext is read as its text
+    found = _last_batch.get(key)
+    # a copy out, so no caller can change what the batch's table holds
+    return dict(found if found is not None else _structure_of(key))
 
 
-# Each sentence is read twice when the context features are on (as itself, then as the next
-# sentence's neighbour, in the same batch): the second read is a cache hit. Callers only read
-# the returned dict.
-@functools.lru_cache(maxsize=8192)
+# Each sentence is read twice when the context features are on, in the same batch: as itself
+# (SpeechStructure) and as the next sentence's neighbour (models.context). The last batch's
+# structures are kept for the second read, and nothing older: a corpus that repeats itself is
+# not read faster than one that does not.
+_last_batch: dict[str, dict[str, float]] = {}
+
+
 def _structure_of(text: str) -> dict[str, float]:
     out: dict[str, float] = {}
     stripped = text.strip()
@@ -302,7 +305,17 @@ class SpeechStructure(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         return self
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
-        return feature_matrix((structure_of(text) for text in X), FEATURES)
+        global _last_batch
+        batch: dict[str, dict[str, float]] = {}
+        rows = []
+        for text in X:
+            key = text if type(text) is str else str(text)
+            found = batch.get(key)
+            if found is None:
+                found = batch[key] = _structure_of(key)
+            rows.append(found)
+        _last_batch = batch  # one assignment: another thread sees the old table or this one
+        return feature_matrix(rows, FEATURES)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.asarray(FEATURES, dtype=object)

@@ -194,3 +194,21 @@ def test_the_trie_pattern_on_every_bundled_sentence() -> None:
     assert found > 1000
     assert re.fullmatch(trie_pattern(["a", "ab", "abc", "b"]), "ab")
     assert not re.fullmatch(trie_pattern(["a", "abc"]), "ab")
+
+
+def test_each_sentence_is_read_once_per_batch_and_no_older_batch_is_kept(monkeypatch) -> None:
+    from claimkit.context import in_order
+    from models import structure
+    from models.context import PreviousSentence
+
+    calls: list[str] = []
+    real = structure._structure_of
+    monkeypatch.setattr(structure, "_structure_of", lambda t: calls.append(t) or real(t))
+    texts = list(in_order(["He said so.", "“It is over,” she said.", "Prices rose."]))
+    SpeechStructure().fit(texts).transform(texts)
+    PreviousSentence().fit(texts).transform(texts)
+    assert sorted(calls) == sorted(map(str, texts))  # the neighbours came from the batch
+    calls.clear()
+    SpeechStructure().transform(["Another batch."])
+    PreviousSentence().transform(texts)
+    assert calls == ["Another batch.", "He said so.", "“It is over,” she said."]
