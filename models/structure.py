@@ -62,10 +62,16 @@ def trie_pattern(words: Iterable[str]) -> str:
 # Between word boundaries a match is a whole word, so the branches' order cannot change it.
 _VERB = re.compile(rf"\b(?:{trie_pattern(SPEECH_VERBS.split('|'))})\b", re.IGNORECASE)
 _ACCORDING = re.compile(r"\baccording to\b", re.IGNORECASE)
+# The same patterns for ASCII text already in lower case, where they match exactly what the
+# case-insensitive ones match in the original, about twice as fast. (Outside ASCII, case-
+# insensitive matching is not lower-casing: "ſ" matches "s", and "İ" lowers to two characters.)
+_VERB_LOWER = re.compile(_VERB.pattern)
+_ACCORDING_LOWER = re.compile(_ACCORDING.pattern)
 # first and second person in one scan: which groups match tells which persons occur
 _PERSON = re.compile(
     r"\b(?:(?P<first>i|me|my|mine|we|us|our|ours)|(?P<second>you|your|yours))\b", re.IGNORECASE
 )
+_PERSON_LOWER = re.compile(_PERSON.pattern)
 _PRONOUN = re.compile(_PRONOUNS)
 _TITLE = re.compile(_TITLES)
 
@@ -196,10 +202,14 @@ def speaker_span(text: str, start: int, end: int, *, before: bool = True) -> tup
     return (start, new_end) if found else (start, end)
 
 
-def _persons(text: str) -> list[str]:
+def _persons(text: str, fast: bool = True) -> list[str]:
     """Which of "first" and "second" person pronouns occur in ``text`` (one scan at most)."""
     seen: list[str] = []
-    for m in _PERSON.finditer(text):
+    if fast and text.isascii():
+        matches = _PERSON_LOWER.finditer(text.lower())
+    else:
+        matches = _PERSON.finditer(text)
+    for m in matches:
         person = m.lastgroup
         if person is not None and person not in seen:
             seen.append(person)
@@ -223,7 +233,8 @@ def structure_of(text: str) -> dict[str, float]:
 _last_batch: dict[str, dict[str, float]] = {}
 
 
-def _structure_of(text: str) -> dict[str, float]:
+def _structure_of(text: str, fast: bool = True) -> dict[str, float]:
+    """``fast=False``: every scan case-insensitive on the text itself (the reference)."""
     out: dict[str, float] = {}
     stripped = text.strip()
     if not stripped:
@@ -247,8 +258,13 @@ def _structure_of(text: str) -> dict[str, float]:
             out["quote:share"] = share
         if share > 0.5:
             out["quote:mostly_quoted"] = 1.0
-    verb = _VERB.search(stripped)
-    according = _ACCORDING.search(stripped)
+    if fast and stripped.isascii():
+        lowered = stripped.lower()  # same length: the matches' offsets index ``stripped``
+        verb = _VERB_LOWER.search(lowered)
+        according = _ACCORDING_LOWER.search(lowered) if "according to" in lowered else None
+    else:
+        verb = _VERB.search(stripped)
+        according = _ACCORDING.search(stripped)
     if verb:
         out["frame:verb"] = 1.0
         before = stripped[max(0, verb.start() - 40) : verb.start()]
@@ -274,7 +290,7 @@ def _structure_of(text: str) -> dict[str, float]:
         outside = outside[:s] + " " * (e - s) + outside[e:]
     inside = " ".join(stripped[s:e] for s, e in quoted_spans)
     for where, part in (("outside", outside), ("inside", inside)):
-        for person in _persons(part):
+        for person in _persons(part, fast):
             out[f"voice:{person}_{where}"] = 1.0
     if stripped.rstrip(CLOSING + " ").endswith("?"):
         out["question"] = 1.0

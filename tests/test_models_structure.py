@@ -212,3 +212,22 @@ def test_each_sentence_is_read_once_per_batch_and_no_older_batch_is_kept(monkeyp
     SpeechStructure().transform(["Another batch."])
     PreviousSentence().transform(texts)
     assert calls == ["Another batch.", "He said so.", "“It is over,” she said."]
+
+
+def test_the_ascii_fast_scans_equal_the_case_insensitive_ones() -> None:
+    from claimkit.clean import content_regions
+    from claimkit.readers import Article, read_articles
+    from claimkit.segment import split_spans
+    from models.structure import _structure_of
+
+    root = Path(__file__).resolve().parents[1]
+    seen = set()
+    for a in read_articles([root / "data" / "articles", root / "data" / "modern-news"]):
+        if isinstance(a, Article):
+            for s, e in split_spans(a.text, content_regions(a.text)):
+                found = _structure_of(a.text[s:e])
+                assert found == _structure_of(a.text[s:e], fast=False)
+                seen.update(found)
+    assert {"frame:according_to", "voice:first_inside", "voice:second_outside"} <= seen
+    for text in ("ACCORDING TO Me, YOU Said", "According  to us", "we SAYS I", "uſ saiD"):
+        assert _structure_of(text) == _structure_of(text, fast=False)
