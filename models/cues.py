@@ -130,6 +130,7 @@ Located = tuple[dict[int, int], "dict[int, list[int]] | None", "list[int] | None
 
 
 _NO_HITS: Located = ({}, None, None)
+_ONE_WORD: Located = ({}, {}, None)  # has hits, none of a multi-word phrase: not placed yet
 
 
 def _unpack(packed: int) -> Span:
@@ -306,11 +307,12 @@ class _Lexicon(_Member):
         # anything else with a find() is transformed by its own transform().
         return type(t) is CueLexicon
 
-    def locate(self, text: str) -> Located:
+    def locate(self, text: str, spelled: bool = True) -> Located:
         first: dict[int, int] = {}
         multi: dict[int, list[int]] | None = None
         column = self.column
-        for fname, s, e in self.transformer.find(text):
+        found = self.transformer.find(text, spelled) if self.exact else self.transformer.find(text)
+        for fname, s, e in found:
             col = column.get(fname)
             if col is None:
                 continue
@@ -324,13 +326,16 @@ class _Lexicon(_Member):
         return first, multi, None
 
     def transform(self, texts: list[str]) -> tuple[Any, list[Any] | None]:
-        X = self.transformer.transform(texts)
         if not self.exact:
-            return X, None
-        # where the hits are is found later, for the sentences whose cues are shown; a sentence
-        # without a hit is known to have none now
-        has_hits = np.diff(X.indptr) > 0
-        return X, [None if hit else _NO_HITS for hit in has_hits.tolist()]
+            return self.transformer.transform(texts), None
+        X, spelled = self.transformer.transform_spelled(texts)
+        # Where the hits are is found later, for the sentences whose cues are shown; now it is
+        # known which sentences have none, and which have only one-word phrases (_ONE_WORD).
+        has_hits = (np.diff(X.indptr) > 0).tolist()
+        return X, [
+            (None if multi else _ONE_WORD) if hit else _NO_HITS
+            for hit, multi in zip(has_hits, spelled.tolist(), strict=True)
+        ]
 
     def spans(self, located: Located, local: int) -> list[Span]:
         return _located_spans(located, local)
@@ -608,10 +613,11 @@ class Attribution:
         if not features:
             return ()
         i = self._lexicon_index
-        if i is not None and (located is None or located[i] is None):
+        found = located[i] if located is not None and i is not None else None
+        if i is not None and (found is None or found is _ONE_WORD):
             # the lexicon's hits, found once for both the candidate spans and its features
             located = list(located) if located is not None else [None] * len(self.members)
-            located[i] = self.members[i].locate(text)
+            located[i] = self.members[i].locate(text, spelled=found is None)  # type: ignore[call-arg]
         if raw:
             return self._raw_spans(text, self._placed(text, features, weights, located))
         hits = self._stance_hits(text, located, label)

@@ -183,15 +183,24 @@ class CueLexicon(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         self.n_features_out_ = len(names)
         return self
 
-    def _matches(self, text: str) -> list[tuple[int, int, int]]:
+    def _matches(self, text: str, spelled: bool = True) -> list[tuple[int, int, int]]:
         """(feature index, start, end): leftmost-longest, non-overlapping, whitespace-joined.
 
         One pass over the sentence's tokens, one dict lookup per token (more only where a token
         starts a multi-word phrase); token positions are found only for sentences with a hit.
+        ``spelled=False``: the caller knows (from :meth:`_hit_columns`) that no run of tokens
+        in ``text`` spells a multi-word phrase, so every hit is a one-word phrase.
         """
         index, _, starts = self._compile()
         lowered = _lowered(text).translate(self._fold)
         tokens = _TOKEN.findall(lowered)
+        if not spelled:
+            get = index.get
+            single = [(col, i) for i, token in enumerate(tokens) if (col := get(token)) is not None]
+            if not single:
+                return []
+            at = token_positions(lowered, tokens[: single[-1][1] + 1])
+            return [(col, at[i], at[i] + len(tokens[i])) for col, i in single]
         hits: list[tuple[int, int, int]] = []  # (feature, first token, last token + 1)
         i, count = 0, len(tokens)
         positions: list[int] | None = None
@@ -256,8 +265,9 @@ class CueLexicon(BaseEstimator, TransformerMixin):  # type: ignore[misc]
             self.__dict__["_arrays"] = tables
         return tables  # type: ignore[no-any-return]
 
-    def _hit_columns(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(text, column) of every hit :meth:`_matches` finds in ``texts``, for a batch at once.
+    def _hit_columns(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(text, column) of every hit :meth:`_matches` finds in ``texts``, for a batch at once,
+        and which texts spell a multi-word phrase.
 
         A text in which no run of tokens spells a multi-word phrase has exactly its one-word
         phrases as hits (``_matches`` then never steps over a token): those come from one array
@@ -267,8 +277,10 @@ class CueLexicon(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         ids, single, longest, base, phrase_keys = self._tables()
         if not ids:
             found = [(i, col) for i, t in enumerate(texts) for col, _, _ in self._matches(t)]
-            return np.asarray([i for i, _ in found], dtype=np.int64), np.asarray(
-                [col for _, col in found], dtype=np.int64
+            return (
+                np.asarray([i for i, _ in found], dtype=np.int64),
+                np.asarray([col for _, col in found], dtype=np.int64),
+                np.ones(len(texts), dtype=bool),
             )
         fold = self._fold
         findall = _TOKEN.findall
@@ -298,21 +310,25 @@ class CueLexicon(BaseEstimator, TransformerMixin):  # type: ignore[misc]
             matched = [c for c, _, _ in self._matches(texts[i])]
             rows.append(np.full(len(matched), i, dtype=np.int64))
             cols.append(np.asarray(matched, dtype=np.int64))
-        return np.concatenate(rows), np.concatenate(cols)
+        return np.concatenate(rows), np.concatenate(cols), spelled
 
-    def find(self, text: str) -> list[tuple[str, int, int]]:
-        """Cues in ``text`` as ``(feature_name, start, end)`` character offsets, in order."""
+    def find(self, text: str, spelled: bool = True) -> list[tuple[str, int, int]]:
+        """Cues in ``text`` as ``(feature_name, start, end)`` character offsets, in order
+        (``spelled`` as in :meth:`_matches`)."""
         names = self._compile()[1]
-        return [(names[col], start, end) for col, start, end in self._matches(text)]
+        return [(names[col], start, end) for col, start, end in self._matches(text, spelled)]
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
         """1 where a phrase occurs in a text (however often), else 0."""
-        texts = X if isinstance(X, list) else list(X)
-        rows, cols = self._hit_columns(texts)
+        return self.transform_spelled(X if isinstance(X, list) else list(X))[0]
+
+    def transform_spelled(self, texts: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
+        """:meth:`transform`, and which texts spell a multi-word phrase (see :meth:`find`)."""
+        rows, cols, spelled = self._hit_columns(texts)
         data = np.ones(len(rows), dtype=np.float64)
         matrix = sp.csr_matrix((data, (rows, cols)), shape=(len(texts), len(self._compile()[1])))
         matrix.data[:] = 1.0  # a phrase found twice is still 1
-        return matrix
+        return matrix, spelled
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.asarray(self._compile()[1], dtype=object)

@@ -198,10 +198,15 @@ def test_one_pass_matcher_equals_the_reference_on_every_bundled_sentence(lexicon
         expected.append(reference)
     assert found > 2000  # the comparison covers many real hits
     assert batch_columns(lexicon, sentences) == [sorted(c for c, _, _ in r) for r in expected]
+    spelled = lexicon._hit_columns(sentences)[2]
+    for sentence, multi, reference in zip(sentences, spelled, expected, strict=True):
+        if not multi:  # what the batch says has no multi-word phrase is found word by word
+            assert lexicon._matches(sentence, spelled=False) == reference, sentence
+    assert 500 < spelled.sum() < len(sentences) // 2
 
 
 def batch_columns(lexicon: CueLexicon, texts: list[str]) -> list[list[int]]:
-    rows, cols = lexicon._hit_columns(texts)
+    rows, cols, _ = lexicon._hit_columns(texts)
     out: list[list[int]] = [[] for _ in texts]
     for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
         out[row].append(col)
@@ -258,6 +263,8 @@ def test_one_pass_matcher_equals_the_reference_on_generated_text(text):
     assert batch_columns(lexicon, around) == [
         sorted(c for c, _, _ in reference_matches(lexicon, t)) for t in around
     ]
+    if not lexicon._hit_columns([text])[2][0]:
+        assert lexicon._matches(text, spelled=False) == reference
 
 
 # ----------------------------------------------------------------- where the entries come from
