@@ -142,6 +142,7 @@ _FUNCTION = frozenset(
     {"but", "and", "or", "so", "yet", "then", "now", "as", "if", "while", "when", "because"}
 )
 _SPACED_WORD = re.compile(r"\w[\w'’-]*")
+_IN_WORD = re.compile(r"[\w'’-]")  # a character a _SPACED_WORD match can hold
 
 
 def _names_someone(word: str) -> bool:
@@ -153,12 +154,30 @@ def _names_someone(word: str) -> bool:
     return word[:1].isupper() and lower not in ENGLISH_STOP_WORDS and lower not in _FUNCTION
 
 
+def _words_around(text: str, start: int, end: int, reach: int = 160) -> list[tuple[int, int, str]]:
+    """The words (``_SPACED_WORD`` matches) of ``text`` within about ``reach`` characters of
+    ``start:end``: the ones a scan of the whole text finds there, with at least five on each
+    side of the span (or all of them), which is all :func:`speaker_span` looks at."""
+    pos, stop = max(0, start - reach), min(len(text), end + reach)
+    # a window edge inside a run of word characters would cut a word
+    while pos > 0 and _IN_WORD.match(text, pos - 1):
+        pos -= 1
+    while stop < len(text) and _IN_WORD.match(text, stop):
+        stop += 1
+    words = [(m.start(), m.end(), m.group()) for m in _SPACED_WORD.finditer(text, pos, stop)]
+    before = sum(1 for w in words if w[0] < start)
+    after = sum(1 for w in words if w[1] > end)
+    if (pos and before < 5) or (stop < len(text) and after < 5):
+        return [(m.start(), m.end(), m.group()) for m in _SPACED_WORD.finditer(text)]
+    return words
+
+
 def speaker_span(text: str, start: int, end: int, *, before: bool = True) -> tuple[int, int]:
     """``(start, end)`` of a speech verb at ``text[start:end]`` widened over its speaker ("Mr
     Blair has said", "said the spokesman", "analysts told"): at most four words, joined by
     single spaces to the verb; the verb's own span when no speaker stands next to it (pure).
     ``before=False``: look only after it ("according to the ministry")."""
-    words = [(m.start(), m.end(), m.group()) for m in _SPACED_WORD.finditer(text)]
+    words = _words_around(text, start, end)
     here = next((i for i, (a, b, _) in enumerate(words) if a == start), None)
     last = next((i for i, (a, b, _) in enumerate(words) if b == end), None)
     if here is None or last is None:

@@ -231,3 +231,55 @@ def test_the_ascii_fast_scans_equal_the_case_insensitive_ones() -> None:
     assert {"frame:according_to", "voice:first_inside", "voice:second_outside"} <= seen
     for text in ("ACCORDING TO Me, YOU Said", "According  to us", "we SAYS I", "uſ saiD"):
         assert _structure_of(text) == _structure_of(text, fast=False)
+
+
+def _check_window(text: str, start: int, end: int) -> None:
+    from models.structure import _SPACED_WORD, _words_around
+
+    every = [(m.start(), m.end(), m.group()) for m in _SPACED_WORD.finditer(text)]
+    got = _words_around(text, start, end, reach=12)
+    assert got == every[every.index(got[0]) : every.index(got[0]) + len(got)] if got else not every
+    here = next((i for i, w in enumerate(every) if w[0] == start), None)
+    last = next((i for i, w in enumerate(every) if w[1] == end), None)
+    if here is None or last is None:  # not whole words: speaker_span keeps the span as it is
+        return
+    first_kept, last_kept = every.index(got[0]), every.index(got[-1])
+    assert first_kept <= max(0, here - 4) and last_kept >= min(len(every) - 1, last + 4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["said", "Mr", "Blair", "-", "’", "'", " ", "  ", ",", "x" * 30, "a-b", "é"]
+        ),
+        min_size=1,
+        max_size=40,
+    ).map("".join)
+)
+def test_the_words_around_a_span_are_the_whole_scans_there(text: str) -> None:
+    from models.structure import _SPACED_WORD
+
+    for m in _SPACED_WORD.finditer(text):
+        _check_window(text, m.start(), m.end())
+
+
+def test_speaker_spans_on_every_bundled_speech_verb() -> None:
+    from claimkit.clean import content_regions
+    from claimkit.readers import Article, read_articles
+    from claimkit.segment import split_spans
+    from models import structure
+
+    root = Path(__file__).resolve().parents[1]
+    checked = 0
+    for a in read_articles([root / "data" / "articles"]):
+        if isinstance(a, Article):
+            for s, e in split_spans(a.text, content_regions(a.text)):
+                sentence = a.text[s:e]
+                for m in _VERB.finditer(sentence):
+                    _check_window(sentence, m.start(), m.end())
+                    checked += 1
+    assert checked > 1000
+    long = "x " * 200 + "Mr Tony Blair has said so"  # the speaker far from the text's start
+    said = long.index("said")
+    assert structure.speaker_span(long, said, said + 4) == (long.index("Mr"), said + 4)
