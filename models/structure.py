@@ -154,7 +154,7 @@ def _names_someone(word: str) -> bool:
     return word[:1].isupper() and lower not in ENGLISH_STOP_WORDS and lower not in _FUNCTION
 
 
-def _words_around(text: str, start: int, end: int, reach: int = 160) -> list[tuple[int, int, str]]:
+def _words_around(text: str, start: int, end: int, reach: int = 60) -> list[tuple[int, int, str]]:
     """The words (``_SPACED_WORD`` matches) of ``text`` within about ``reach`` characters of
     ``start:end``: the ones a scan of the whole text finds there, with at least five on each
     side of the span (or all of them), which is all :func:`speaker_span` looks at."""
