@@ -328,6 +328,13 @@ def test_tag_many_streams_without_reading_everything(tagger, seed_articles):
 
     first = list(itertools.islice(tagger.tag_many(endless(), chunk_size=4), 6))
     assert len(first) == 6 and read <= 8  # two chunks read, not the whole (infinite) input
+    # on two workers: a few tasks in flight (two per worker, one being read), then in order
+    read = 0
+    many = tagger.tag_many(endless(), n_jobs=2, chunk_size=1)
+    first = list(itertools.islice(many, 6))
+    many.close()
+    assert [a.text for a in first] == [a.text for a in seed_articles] + [seed_articles[0].text]
+    assert read <= 6 + 5
 
 
 def test_tag_many_rejects_things_that_are_not_articles(tagger):
