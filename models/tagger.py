@@ -8,9 +8,9 @@ few top features of each sentence are turned into character spans.
 
 from __future__ import annotations
 
-import collections
 import itertools
 import os
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -326,30 +326,28 @@ class Tagger:
             for chunk in chunks:
                 yield from self._tag_articles(chunk, clean)
             return
-        # joblib's reusable process pool (loky): its workers outlive this call, so a model is
-        # loaded once per worker per process. A model saved in a folder is loaded there from
-        # the folder (and verified), not sent with every task: pickling the tagger cost more
-        # than tagging a task's articles. Two tasks per worker are in flight and results are
-        # yielded in order as they come: no worker waits for a slower one's window to end, and
-        # only a few tasks' articles are held at once.
-        from joblib.externals.loky import get_reusable_executor
-
-        executor = get_reusable_executor(max_workers=workers)
+        # One joblib call for the whole run, results as a generator in input order: two tasks
+        # per worker in flight, no worker waiting for a slower one's window to end, and only a
+        # few tasks' articles read ahead. joblib's own pool (and parallel_config) is used, so
+        # scikit-learn's n_jobs keeps working after this. A model saved in a folder is loaded
+        # once per worker from there (and verified), not sent with every task: pickling the
+        # tagger cost more than tagging a task's articles.
         folder = self._folder_ref()
-        pending: collections.deque[Any] = collections.deque()
+        tasks = (
+            joblib.delayed(_tag_chunk_from_folder)(folder, c, clean)
+            if folder is not None
+            else joblib.delayed(_tag_chunk)(self, c, clean)
+            for c in chunks
+        )
+        parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch="2*n_jobs")
+        results = parallel(tasks)
         try:
-            for chunk in chunks:
-                if folder is not None:
-                    pending.append(executor.submit(_tag_chunk_from_folder, folder, chunk, clean))
-                else:
-                    pending.append(executor.submit(_tag_chunk, self, chunk, clean))
-                if len(pending) > 2 * workers:
-                    yield from pending.popleft().result()
-            while pending:
-                yield from pending.popleft().result()
+            for result in results:
+                yield from result
         finally:
-            for future in pending:  # the caller stopped early or a task failed
-                future.cancel()
+            with warnings.catch_warnings():  # the caller stopped early: cancelling is expected
+                warnings.filterwarnings("ignore", message=".*still being processed.*")
+                results.close()
 
     def _folder_ref(self) -> tuple[str, str, dict[str, Any]] | None:
         """(folder, sha256, options) to load this tagger from in a worker, if it came from one."""
