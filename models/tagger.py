@@ -327,7 +327,7 @@ class Tagger:
                 yield from self._tag_articles(chunk, clean)
             return
         # One joblib call for the whole run, results as a generator in input order: two tasks
-        # per worker in flight, no worker waiting for a slower one's window to end, and only a
+        # (of chunk_size articles: batch_size=1) per worker in flight, no worker waiting for a slower one's window to end, and only a
         # few tasks' articles read ahead. joblib's own pool (and parallel_config) is used, so
         # scikit-learn's n_jobs keeps working after this. A model saved in a folder is loaded
         # once per worker from there (and verified), not sent with every task: pickling the
@@ -339,7 +339,9 @@ class Tagger:
             else joblib.delayed(_tag_chunk)(self, c, clean)
             for c in chunks
         )
-        parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch="2*n_jobs")
+        parallel = joblib.Parallel(
+            n_jobs=n_jobs, return_as="generator", pre_dispatch="2*n_jobs", batch_size=1
+        )
         results = parallel(tasks)
         try:
             for result in results:
