@@ -33,17 +33,6 @@ _WORD_BEFORE = re.compile(r"[\w.'’-]+[\"'’”)\]]*$")
 # A character that can be part of a _WORD_BEFORE match: where to stop looking back.
 _WORD_OR_CLOSING = re.compile(r"[\w.'’\-\"”)\]]")
 _SPACES = re.compile(r"\s*")
-# Where syntok may end a sentence that no _CANDIDATE marks: its other terminals, glued ends.
-_DOUBT = re.compile(
-    r"[;\u203c\u203d\u2047-\u2049\u3002\ufe52\ufe57\uff01\uff0e\uff1f\uff61]|" + _GLUED_END.pattern
-)
-# syntok's brackets: it may skip a bracketed stretch, boundaries and all, and a sentence that
-# opens with "Word (" takes another path through it.
-_OPENING = "([{\uff5f\uff5b\uff3b\uff08\ufe5d\ufe5b\ufe59\ufd3e\u301a\u3018\u2985\u2983\u2329"
-_CLOSING = ")]}\uff60\uff5d\uff3d\uff09\ufe5e\ufe5c\ufe5a\ufd3f\u301b\u3019\u2986\u2984\u232a"
-_BRACKET = re.compile("[" + re.escape(_OPENING + _CLOSING) + "]")
-# Two tokens before a sentence's end: syntok treats a one-token sentence ("IV.") differently.
-_TWO_TOKENS = re.compile(r"\s\S")
 # Words that end in a period without ending a sentence; any of them sends the line to syntok.
 _ABBREVIATIONS = frozenset(
     [
@@ -118,34 +107,26 @@ def _easy_spans(text: str) -> list[Span] | None:
         end = m.end()
         if end >= stop:
             break
-        if not _is_easy(text, m):
+        closing = len(m.group().lstrip(".!?…"))
+        if "…" in m.group() or closing > 1 or not _NEXT_STARTS.match(text, end):
             return None
+        if m.group()[0] == ".":
+            before = _WORD_BEFORE.search(text, _word_start(text, m.start()), m.start())
+            if before is None:
+                return None
+            word = before.group()
+            core = word.strip("\"'’”)]-").lower()
+            # "Gen." or "Oct." may be an abbreviation we do not list; "UK." or "BBC." is not
+            short_capital = (
+                len(core) <= 3 and core.isalpha() and word[0].isupper() and not word.isupper()
+            )
+            if "." in core or len(core) < 2 or core in _ABBREVIATIONS or short_capital:
+                return None
         spans.append((cursor, end))
         spaces = _SPACES.match(text, end)
         cursor = spaces.end() if spaces else end
     spans.append((cursor, stop))
     return spans
-
-
-def _is_easy(text: str, m: re.Match[str]) -> bool:
-    """Whether the _CANDIDATE match ``m`` (not at the end of ``text``) surely ends a sentence."""
-    punctuation = m.group()
-    closing = len(punctuation.lstrip(".!?…"))
-    if "…" in punctuation or closing > 1 or not _NEXT_STARTS.match(text, m.end()):
-        return False
-    if punctuation[0] == ".":
-        before = _WORD_BEFORE.search(text, _word_start(text, m.start()), m.start())
-        if before is None:
-            return False
-        word = before.group()
-        core = word.strip("\"'’”)]-").lower()
-        # "Gen." or "Oct." may be an abbreviation we do not list; "UK." or "BBC." is not
-        short_capital = (
-            len(core) <= 3 and core.isalpha() and word[0].isupper() and not word.isupper()
-        )
-        if "." in core or len(core) < 2 or core in _ABBREVIATIONS or short_capital:
-            return False
-    return True
 
 
 def _word_start(text: str, end: int) -> int:
@@ -170,79 +151,7 @@ def syntok_spans(text: str) -> list[Span]:
     easy = _easy_spans(text)
     if easy is not None:
         return easy
-    return _syntok_in_pieces(text)
-
-
-def _syntok_in_pieces(text: str) -> list[Span]:
-    """syntok's spans of a line, with syntok run only on the stretches that need it.
-
-    A line _easy_spans declines has mostly one doubtful boundary among several easy ones. syntok
-    starts afresh after every sentence it ends, so the line can be cut where it surely ends one,
-    and each piece split on its own: at an easy boundary after a sentence of two tokens or more
-    with no doubt and no bracket in it, and before no bracket. A piece that is one such sentence
-    needs no syntok. On all bundled text this gives exactly syntok's spans (a test checks it).
-    """
-    begin, stop = len(text) - len(text.lstrip()), len(text.rstrip())
-    doubts = [m.start() for m in _DOUBT.finditer(text, begin, stop)]
-    brackets = _bracketed(text)
-    spans: list[Span] = []
-    piece_start, sentence_start, sentences = 0, begin, 0
-    doubt = bracket = 0  # the first doubt, and bracketed stretch, not behind sentence_start
-
-    def by_syntok(start: int, end: int) -> None:
-        spans.extend((start + s, start + e) for s, e in _syntok_only(text[start:end]))
-
-    for m in _CANDIDATE.finditer(text, begin, stop):
-        end = m.end()
-        if end >= stop:
-            break
-        sentences += 1
-        doubtful = doubt < len(doubts) and doubts[doubt] < end
-        while doubt < len(doubts) and doubts[doubt] < end:
-            doubt += 1
-        while bracket < len(brackets) and brackets[bracket][1] <= sentence_start:
-            bracket += 1
-        spaces = _SPACES.match(text, end)
-        next_start = spaces.end() if spaces else end
-        if (
-            not doubtful
-            and not (bracket < len(brackets) and brackets[bracket][0] < end)
-            and text[next_start] not in _OPENING
-            and _TWO_TOKENS.search(text, sentence_start, m.start())
-            and _is_easy(text, m)
-        ):
-            if sentences == 1:
-                spans.append((sentence_start, end))
-            else:
-                by_syntok(piece_start, end)
-            piece_start, sentences = end, 0
-        sentence_start = next_start
-    if (
-        sentences == 0
-        and doubt == len(doubts)
-        and not any(sentence_start < end for _, end in brackets)
-    ):
-        spans.append((sentence_start, stop))
-    else:
-        by_syntok(piece_start, len(text))
-    return spans
-
-
-def _bracketed(text: str) -> list[Span]:
-    """The outermost bracketed stretches of ``text`` (an unclosed one runs to the end)."""
-    stretches, depth, opened = [], 0, 0
-    for m in _BRACKET.finditer(text):
-        if m.group() in _OPENING:
-            if depth == 0:
-                opened = m.start()
-            depth += 1
-        elif depth:
-            depth -= 1
-            if depth == 0:
-                stretches.append((opened, m.end()))
-    if depth:
-        stretches.append((opened, len(text)))
-    return stretches
+    return _syntok_only(text)
 
 
 def _syntok_only(text: str) -> list[Span]:

@@ -181,61 +181,6 @@ def test_the_easy_path_never_disagrees_with_syntok(parts: list[str]) -> None:
         assert spans == _syntok_only(text)
 
 
-def test_syntok_in_pieces_gives_syntoks_spans_on_every_bundled_line_it_is_asked_about() -> None:
-    from claimkit.segment import _easy_spans, _syntok_in_pieces, _syntok_only
-
-    hard = [line for line in _CORPUS_LINES if _easy_spans(line) is None]
-    assert len(hard) > 100
-    for line in hard:
-        assert _syntok_in_pieces(line) == _syntok_only(line), line
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Cunningham (2,225 documents). The first line is a headline. Mr. Smith left.",
-        "He left (as planned. The end) today. Mr. Smith stayed.",
-        "It is over. (BBC) said it. Mr. Smith left.",
-        "It ended there. IV. The king is dead. Mr. Smith left.",
-        "It is; The end is near. Mr. Smith left.",
-        "It went well.Then it did not. Mr. Smith left.",
-        "Mr. Smith left. The cost was given (in pounds",
-    ],
-    ids=["word-bracket", "inside", "after", "one-token", "semicolon", "glued", "unclosed"],
-)
-def test_syntok_in_pieces_does_not_cut_where_syntok_looks_further(text: str) -> None:
-    from claimkit.segment import _easy_spans, _syntok_in_pieces, _syntok_only
-
-    assert _easy_spans(text) is None  # the lines that take this path
-    assert _syntok_in_pieces(text) == _syntok_only(text)
-
-
-# Where syntok's choice depends on more than the boundary: brackets, one-token sentences, ";".
-_AROUND_BRACKETS = [
-    "Cunningham (2,225 documents). The",
-    "He went (to town). Then",
-    "x (a. B) c.",
-    "It was fine. (BBC) said it.",
-    "No article appears twice (checked by",
-    "Henry IV. The",
-    "a? The",
-    "It is; The",
-    "Go!No",
-]
-
-
-@given(
-    st.lists(
-        st.sampled_from(_CORPUS_LINES[:400] + _TRICKY + _AROUND_BRACKETS), min_size=1, max_size=6
-    )
-)
-def test_syntok_in_pieces_never_disagrees_with_syntok(parts: list[str]) -> None:
-    from claimkit.segment import _syntok_in_pieces, _syntok_only
-
-    text = " ".join(parts)
-    assert _syntok_in_pieces(text) == _syntok_only(text)
-
-
 class _CountingPattern:
     """A compiled pattern that adds up how many characters its calls were given to scan."""
 
