@@ -130,7 +130,14 @@ Located = tuple[dict[int, int], "dict[int, list[int]] | None", "list[int] | None
 
 
 _NO_HITS: Located = ({}, None, None)
-_ONE_WORD: Located = ({}, {}, None)  # has hits, none of a multi-word phrase: not placed yet
+
+
+class _Pending(NamedTuple):
+    """The lexicon found hits in a sentence whose places are not looked up yet (they are, by
+    :meth:`Attribution.cues`, for the sentences whose cues are shown). ``spelled``: a run of its
+    tokens spells a multi-word phrase (False: every hit is a one-word phrase)."""
+
+    spelled: bool
 
 
 def _unpack(packed: int) -> Span:
@@ -211,9 +218,12 @@ class _Words(_Member):
         # For these patterns a token cannot start inside the text between two tokens, so
         # str.find from the previous token's end gives each token's position (C speed).
         self.chain = not self.group and pattern in (_token_pattern(), _DEFAULT_TOKEN_PATTERN)
-        # claimkit's pattern makes every word character part of a token (and "?" one)
-        self.covers_words = not self.group and pattern == _token_pattern()
         self.stop_words = frozenset(t.get_stop_words() or ())
+        # Skipping features far from the hits needs tokens without whitespace (these patterns'),
+        # and for n-grams also every word character inside a token (claimkit's pattern) and no
+        # stop words (a dropped stop word would sit inside an n-gram's span).
+        self.skips_words = self.chain
+        self.skips_ngrams = self.chain and pattern == _token_pattern() and not self.stop_words
         self.min_n, self.max_n = t.ngram_range
         self._grams: dict[int, tuple[str, ...]] = {}
 
@@ -248,13 +258,13 @@ class _Words(_Member):
 
     def near(self, text: str, hits: Sequence[Span]) -> Any:
         processed = self.preprocess(text)
-        if len(processed) != len(text):  # offsets shifted by case folding: no shortcut
+        if not self.skips_words or len(processed) != len(text):  # shifted offsets: no shortcut
             return None
         words = _words_near(processed, hits)
         # An n-gram's span also covers the text between its tokens. A hit that starts with a
         # token's character cannot lie inside that gap, so then an n-gram none of whose tokens
         # is near a hit cannot overlap one either; otherwise only single words are skipped.
-        gaps_free = self.covers_words and all(_TOKEN_START.match(processed, s) for s, _ in hits)
+        gaps_free = self.skips_ngrams and all(_TOKEN_START.match(processed, s) for s, _ in hits)
         return words, gaps_free
 
     def elsewhere(self, local: int, near: Any) -> bool:
@@ -329,13 +339,20 @@ class _Lexicon(_Member):
         if not self.exact:
             return self.transformer.transform(texts), None
         X, spelled = self.transformer.transform_spelled(texts)
-        # Where the hits are is found later, for the sentences whose cues are shown; now it is
-        # known which sentences have none, and which have only one-word phrases (_ONE_WORD).
         has_hits = (np.diff(X.indptr) > 0).tolist()
+        pending = (_Pending(False), _Pending(True))
         return X, [
-            (None if multi else _ONE_WORD) if hit else _NO_HITS
+            pending[multi] if hit else _NO_HITS
             for hit, multi in zip(has_hits, spelled.tolist(), strict=True)
         ]
+
+    def resolve(self, text: str, located: Any) -> Located:
+        """The hits' places in ``text``, looked up now if ``located`` left them pending."""
+        if located is None:
+            return self.locate(text)
+        if isinstance(located, _Pending):
+            return self.locate(text, spelled=located.spelled)
+        return located  # type: ignore[no-any-return]
 
     def spans(self, located: Located, local: int) -> list[Span]:
         return _located_spans(located, local)
@@ -364,6 +381,9 @@ class _Chars(_Member):
         return self._grams[local]
 
     def near(self, text: str, hits: Sequence[Span]) -> Any:
+        # char_wb n-grams stay inside a whitespace word; "char" ones cross spaces
+        if getattr(self.transformer, "analyzer", None) != "char_wb":
+            return None
         processed = self.preprocess(text)
         if len(processed) != len(text):  # offsets shifted by case folding: no shortcut
             return None
@@ -518,8 +538,8 @@ class Attribution:
             padded = np.full((n, width), -np.inf)
             padded[rows, np.arange(rows.size) - starts[rows]] = contrib
             kth = np.partition(padded, width - k, axis=1)[:, width - k]
-            near = contrib >= kth[rows]
-            rows, cols, contrib = rows[near], cols[near], contrib[near]
+            contender = contrib >= kth[rows]
+            rows, cols, contrib = rows[contender], cols[contender], contrib[contender]
         if contrib.size:
             order = np.lexsort((-contrib, rows))
             rows, cols, contrib = rows[order], cols[order], contrib[order]
@@ -564,15 +584,16 @@ class Attribution:
         function words and their character n-grams elsewhere in it).
         """
         lazy: dict[int, Any] = {}
-        near: dict[int, Any] = {}
+        around: dict[int, Any] = {}  # per member: what its elsewhere() reads
         placed: list[tuple[Span, float, int]] = []
         members, member_list = self.members, self._member_list
         for j, w in zip(features, weights, strict=True):
             mi = member_list[j]
             m = members[mi]
             if hits is not None:
-                words = near[mi] if mi in near else near.setdefault(mi, m.near(text, hits))
-                if words is not None and m.elsewhere(j - m.offset, words):
+                if mi not in around:
+                    around[mi] = m.near(text, hits)
+                if around[mi] is not None and m.elsewhere(j - m.offset, around[mi]):
                     continue
             loc = located[mi] if located is not None else None
             if loc is None:
@@ -613,11 +634,10 @@ class Attribution:
         if not features:
             return ()
         i = self._lexicon_index
-        found = located[i] if located is not None and i is not None else None
-        if i is not None and (found is None or found is _ONE_WORD):
+        if i is not None:
             # the lexicon's hits, found once for both the candidate spans and its features
             located = list(located) if located is not None else [None] * len(self.members)
-            located[i] = self.members[i].locate(text, spelled=found is None)  # type: ignore[call-arg]
+            located[i] = self.members[i].resolve(text, located[i])  # type: ignore[attr-defined]
         if raw:
             return self._raw_spans(text, self._placed(text, features, weights, located))
         hits = self._stance_hits(text, located, label)

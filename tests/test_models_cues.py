@@ -12,6 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from models.cues import Attribution
+from models.features import TOKEN_PATTERN
 from models.tagger import Tagger
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -242,6 +243,33 @@ def build_default() -> Pipeline:
     return build_pipeline()
 
 
+def _cues_both_ways(attribution: Attribution, labels: list[str], texts: list[str]) -> int:
+    """Assert the shown cues equal those placed from every top feature; how many had any."""
+    X, located = attribution.transform(texts)
+    predicted = np.asarray(X @ attribution.class_coef.T).argmax(axis=1)
+    indptr, feats, weights = attribution.top_contributions(X, predicted)
+    i = attribution._lexicon_index
+    compared = 0
+    for row, text in enumerate(texts):
+        label = labels[predicted[row]]
+        f, w = feats[indptr[row] : indptr[row + 1]], weights[indptr[row] : indptr[row + 1]]
+        at = [loc[row] if loc is not None else None for loc in located]
+        fast = attribution.cues(text, f, w, at, label=label)
+        if (
+            i is not None
+        ):  # the reference: the lexicon's hits looked up in full, every feature placed
+            at[i] = attribution.members[i].locate(text)
+        hits = attribution._stance_hits(text, at, label)
+        everything = (
+            attribution._ranked_hits(text, hits, attribution._placed(text, f, w, at))
+            if hits
+            else ()
+        )
+        assert fast == everything, text
+        compared += bool(everything)
+    return compared
+
+
 def test_skipping_features_far_from_the_hits_changes_no_cue() -> None:
     """The shown cues equal those placed from every top feature, on real sentences of the
     bundled data with the shipped model (n-grams of names and function words far from a hit
@@ -250,22 +278,34 @@ def test_skipping_features_far_from_the_hits_changes_no_cue() -> None:
     from models import load
 
     tagger = load()
-    attribution = tagger._attribution
     lines = (ROOT / "data" / "labelled" / "sentences.jsonl").read_text().splitlines()
     rows = [json.loads(line) for line in lines[::4]]
     texts = [InContext(r["text"], r["context_before"], r["context_after"]) for r in rows] + PROBES
-    X, located = attribution.transform(texts)
-    predicted = tagger.pipeline[-1].predict_proba(X).argmax(axis=1)
-    indptr, feats, weights = attribution.top_contributions(X, predicted)
-    compared = 0
-    for i, text in enumerate(texts):
-        label = tagger.labels[predicted[i]]
-        f, w = feats[indptr[i] : indptr[i + 1]], weights[indptr[i] : indptr[i + 1]]
-        at = [loc[i] if loc is not None else None for loc in located]
-        hits = attribution._stance_hits(text, at, label)
-        if not hits:
-            continue
-        everything = attribution._ranked_hits(text, hits, attribution._placed(text, f, w, at))
-        assert attribution.cues(text, f, w, at, label=label) == everything
-        compared += bool(everything)
-    assert compared > 100
+    assert _cues_both_ways(tagger._attribution, list(tagger.labels), texts) > 500
+
+
+SKIPPING = [
+    "North Korea should not deploy troops, officials said.",  # "should" is a stop word
+    "State-owned lenders may be even worse hit, it said.",
+    "It could be, reportedly, a  sign — “of desperation”? Perhaps.",
+    "Mr Blair has said he would probably go; critics say it may be too late.",
+    "İSTANBUL officials could reportedly deploy ſome troops.",
+]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"analyzer": "char", "ngram_range": (2, 4)},  # n-grams that cross spaces
+        {"stop_words": "english", "ngram_range": (1, 2), "token_pattern": TOKEN_PATTERN},
+        {"analyzer": "word", "ngram_range": (1, 3)},  # sklearn's token pattern
+    ],
+)
+def test_skipping_is_exact_for_other_vectorizers(options: dict) -> None:
+    from models.lexicon import CueLexicon
+
+    union = FeatureUnion([("words", TfidfVectorizer(**options)), ("cues", CueLexicon())])
+    pipeline = fit(Pipeline([("features", union), ("clf", LogisticRegression(C=100))]))
+    labels = [str(c) for c in pipeline[-1].classes_]
+    texts = SKIPPING + PROBES + [t for t, _ in TRAIN]
+    assert _cues_both_ways(Attribution(pipeline, max_features=20), labels, texts) >= 5
