@@ -530,14 +530,20 @@ class Attribution:
         k = self.max_features
         per_row = np.bincount(rows, minlength=n)
         if contrib.size and (per_row > k).any():
-            # Each row's k-th largest value, from a padded (rows x longest row) array partitioned
-            # in C: everything below it cannot be in the top k, so only a few entries per row
-            # are left to sort.
+            # Each long row's k-th largest value, from padded (rows x row length) arrays
+            # partitioned in C: below it nothing can be in the top k, so only a few entries per
+            # row are left to sort. Rows go in groups of similar length, so one long sentence
+            # does not make the whole batch's array as wide as itself.
             starts = np.concatenate([[0], np.cumsum(per_row)])
-            width = int(per_row.max())
-            padded = np.full((n, width), -np.inf)
-            padded[rows, np.arange(rows.size) - starts[rows]] = contrib
-            kth = np.partition(padded, width - k, axis=1)[:, width - k]
+            kth = np.full(n, -np.inf)
+            for group in _similar_lengths(np.flatnonzero(per_row > k), per_row):
+                lengths = per_row[group]
+                width = int(lengths.max())
+                padded = np.full((len(group), width), -np.inf)
+                at = np.repeat(np.arange(len(group)), lengths)
+                column = np.arange(len(at)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+                padded[at, column] = contrib[np.repeat(starts[group], lengths) + column]
+                kth[group] = np.partition(padded, width - k, axis=1)[:, width - k]
             contender = contrib >= kth[rows]
             rows, cols, contrib = rows[contender], cols[contender], contrib[contender]
         if contrib.size:
@@ -722,6 +728,18 @@ class Attribution:
                 for s, e, w, features, kind in shown
             ]
         )
+
+
+def _similar_lengths(rows: np.ndarray, lengths: np.ndarray, cells: int = 1 << 20) -> list[Any]:
+    """``rows`` in groups of similar ``lengths``, each group's rows x longest length at most
+    ``cells`` (or one row), so padding them to a rectangle stays small."""
+    ordered = rows[np.argsort(lengths[rows], kind="stable")]
+    groups, begin = [], 0
+    for end in range(1, len(ordered) + 1):
+        if end == len(ordered) or (end + 1 - begin) * lengths[ordered[end]] > cells:
+            groups.append(ordered[begin:end])
+            begin = end
+    return groups
 
 
 # Attribution phrases that are a source, not a speech verb: never widened over a speaker.

@@ -237,6 +237,34 @@ def test_top_contributions_are_each_rows_largest_ties_in_column_order(k: int) ->
         assert np.diff(got[0])[~needed].sum() == 0
 
 
+def test_top_contributions_of_rows_of_very_different_lengths(monkeypatch) -> None:
+    import functools
+
+    import scipy.sparse as sp
+
+    from models import cues
+    from models.cues import _similar_lengths
+
+    rng = np.random.default_rng(0)
+    lengths = [0, 3, 25, 400, 400, 5000, 21, 1] * 40
+    width = max(lengths) + 1
+    dense = np.zeros((len(lengths), width))
+    for i, n in enumerate(lengths):
+        dense[i, rng.choice(width, n, replace=False)] = rng.integers(1, 6, n) / 4  # many ties
+    X = sp.csr_matrix(dense)
+    attribution = Attribution(fit(build_default()), max_features=20)
+    attribution.class_coef = np.ones((4, width))
+    predicted = np.zeros(len(lengths), dtype=int)
+    expected = _sorted_reference(X, predicted, attribution.class_coef, 20)
+    assert attribution.top_contributions(X, predicted) == expected
+    # in many small groups too (one long row alone in its own)
+    monkeypatch.setattr(cues, "_similar_lengths", functools.partial(_similar_lengths, cells=2000))
+    assert attribution.top_contributions(X, predicted) == expected
+    groups = _similar_lengths(np.arange(len(lengths)), np.asarray(lengths), cells=20_000)
+    assert sorted(np.concatenate(groups).tolist()) == list(range(len(lengths)))
+    assert all(len(g) == 1 or len(g) * max(lengths[i] for i in g) <= 20_000 for g in groups)
+
+
 def build_default() -> Pipeline:
     from models.features import build_pipeline
 
