@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
+from sklearn import get_config
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -126,6 +128,9 @@ class CompactTfidfVectorizer(TfidfVectorizer):  # type: ignore[misc]
             counts.data *= tfidf.idf_[counts.indices]
         if tfidf.norm == "l2":
             inplace_csr_row_normalize_l2(counts)
+        # the sparse interface scikit-learn is configured to return (from 1.8: spmatrix/sparray)
+        if get_config().get("sparse_interface") == "sparray" and sp.isspmatrix(counts):
+            return sp.csr_array(counts)
         return counts
 
     def _before_counting(self, documents: list[str]) -> list[str]:

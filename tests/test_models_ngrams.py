@@ -68,7 +68,19 @@ def test_counts_equal_sklearn_on_every_bundled_sentence(fitted, bundled_sentence
 def test_tfidf_rows_equal_sklearn(fitted, bundled_sentences):
     fast = fitted.transform(bundled_sentences[:2000])
     assert fitted.__dict__.get("_counter") is not None  # the fast path ran
-    assert same(fast, TfidfVectorizer.transform(fitted, bundled_sentences[:2000]))
+    reference = TfidfVectorizer.transform(fitted, bundled_sentences[:2000])
+    assert same(fast, reference) and type(fast) is type(reference)
+
+
+def test_the_sparse_type_follows_sklearns_config(fitted):
+    import sklearn
+
+    if "sparse_interface" not in sklearn.get_config():
+        pytest.skip("this scikit-learn has no sparse_interface setting")
+    for interface in ("sparray", "spmatrix"):
+        with sklearn.config_context(sparse_interface=interface):
+            fast = fitted.transform(CORPUS)
+            assert type(fast) is type(TfidfVectorizer.transform(fitted, CORPUS))
 
 
 @settings(max_examples=300, deadline=None)
