@@ -160,10 +160,12 @@ class CharNgramCounter:
 class _WordRows:
     """Distinct words seen so far, each with the columns of its n-grams: a growing CSR matrix
     (words x vocabulary) kept in buffers that double, so adding a batch's new words costs in
-    proportion to them. Emptied past ``max_words`` (memory stays bounded on any corpus)."""
+    proportion to them. Emptied past ``max_words`` words or ``max_entries`` n-gram entries
+    (memory stays bounded on any corpus)."""
 
-    def __init__(self, max_words: int = 200_000) -> None:
+    def __init__(self, max_words: int = 200_000, max_entries: int = 4_000_000) -> None:
         self.max_words = max_words
+        self.max_entries = max_entries  # ~50 MB of buffers, however long the words
         self.clear()
 
     def clear(self) -> None:
@@ -179,7 +181,7 @@ class _WordRows:
         """Each word's row; words not seen before get theirs from ``hits`` (word, column)."""
         index = self.index
         new = [w for w in dict.fromkeys(words) if w not in index]
-        if len(index) + len(new) > self.max_words:
+        if len(index) + len(new) > self.max_words or self.size > self.max_entries:
             self.clear()
             index = self.index
             new = list(dict.fromkeys(words))

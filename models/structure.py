@@ -250,6 +250,7 @@ def structure_of(text: str) -> dict[str, float]:
 # structures are kept for the second read, and nothing older: a corpus that repeats itself is
 # not read faster than one that does not.
 _last_batch: dict[str, dict[str, float]] = {}
+_KEPT_AT_MOST = 16_384
 
 
 def _structure_of(text: str, fast: bool = True) -> dict[str, float]:
@@ -349,7 +350,9 @@ class SpeechStructure(BaseEstimator, TransformerMixin):  # type: ignore[misc]
             if found is None:
                 found = batch[key] = _structure_of(key)
             rows.append(found)
-        _last_batch = batch  # one assignment: another thread sees the old table or this one
+        # one assignment: another thread sees the old table or this one; a batch larger than a
+        # tagger's (fitting on a whole training set) is not kept, its neighbours are read again
+        _last_batch = batch if len(batch) <= _KEPT_AT_MOST else {}
         return feature_matrix(rows, FEATURES)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:

@@ -106,12 +106,13 @@ def test_counts_equal_sklearn_on_generated_text(docs):
     assert same(counter.counts(docs), reference)  # the second time from the word cache
 
 
-def test_counts_stay_exact_as_the_word_cache_fills_and_empties(fitted, bundled_sentences):
+@pytest.mark.parametrize("limits", [{"max_words": 3000}, {"max_entries": 40_000}])
+def test_counts_stay_exact_as_the_word_cache_fills_and_empties(fitted, bundled_sentences, limits):
     from models.ngrams import _WordRows
 
     counter = CharNgramCounter.for_vectorizer(fitted)
     assert counter is not None
-    counter._words = _WordRows(max_words=3000)
+    counter._words = _WordRows(**limits)
     emptied = 0
     for at in range(0, 3000, 300):
         batch = bundled_sentences[at : at + 300] + bundled_sentences[:20]  # seen and unseen words
@@ -121,6 +122,7 @@ def test_counts_stay_exact_as_the_word_cache_fills_and_empties(fitted, bundled_s
         assert fast.has_canonical_format  # sorted, no duplicates: sklearn's own form
         assert same(fast, CountVectorizer.transform(fitted, batch))
     assert emptied >= 1 and len(counter._words.index) <= 3000 + 300 * 40
+    assert counter._words.size <= 40_000 + 300 * 40 * 30
 
 
 @pytest.mark.parametrize(

@@ -283,3 +283,13 @@ def test_speaker_spans_on_every_bundled_speech_verb() -> None:
     long = "x " * 200 + "Mr Tony Blair has said so"  # the speaker far from the text's start
     said = long.index("said")
     assert structure.speaker_span(long, said, said + 4) == (long.index("Mr"), said + 4)
+
+
+def test_a_batch_larger_than_a_taggers_is_not_kept(monkeypatch) -> None:
+    from models import structure
+
+    monkeypatch.setattr(structure, "_KEPT_AT_MOST", 2)
+    SpeechStructure().fit([]).transform(["One said.", "Two said."])
+    assert set(structure._last_batch) == {"One said.", "Two said."}
+    SpeechStructure().transform(["One said.", "Two said.", "Three said."])
+    assert structure._last_batch == {}
