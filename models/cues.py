@@ -194,11 +194,14 @@ class _Member:
         return []
 
 
-def _words_near(text: str, hits: Sequence[Span]) -> str:
-    """The whitespace-delimited words of ``text`` that overlap the spans ``hits``, each with a
-    space on either side: a piece of text that overlaps a hit without holding whitespace lies
-    inside them."""
-    padded = " " + _WS.sub(" ", text) + " "  # text offset s is padded offset s + 1
+def _words_near(processed: str, text: str, hits: Sequence[Span]) -> str | None:
+    """The whitespace-delimited words of ``processed`` (``text`` as a member preprocesses it)
+    that overlap the spans ``hits``, each with a space on either side: a piece of text that
+    overlaps a hit without holding whitespace lies inside them. None when preprocessing moved
+    the offsets (case folding that changes lengths): then nothing can be told."""
+    if len(processed) != len(text):
+        return None
+    padded = " " + _WS.sub(" ", processed) + " "  # text offset s is padded offset s + 1
     return "".join(padded[padded.rfind(" ", 0, s + 1) : padded.find(" ", e) + 1] for s, e in hits)
 
 
@@ -257,10 +260,12 @@ class _Words(_Member):
         return words, starts, _map_offsets(text, processed, self.preprocess), first
 
     def near(self, text: str, hits: Sequence[Span]) -> Any:
-        processed = self.preprocess(text)
-        if not self.skips_words or len(processed) != len(text):  # shifted offsets: no shortcut
+        if not self.skips_words:
             return None
-        words = _words_near(processed, hits)
+        processed = self.preprocess(text)
+        words = _words_near(processed, text, hits)
+        if words is None:
+            return None
         # An n-gram's span also covers the text between its tokens. A hit that starts with a
         # token's character cannot lie inside that gap, so then an n-gram none of whose tokens
         # is near a hit cannot overlap one either; otherwise only single words are skipped.
@@ -384,10 +389,7 @@ class _Chars(_Member):
         # char_wb n-grams stay inside a whitespace word; "char" ones cross spaces
         if getattr(self.transformer, "analyzer", None) != "char_wb":
             return None
-        processed = self.preprocess(text)
-        if len(processed) != len(text):  # offsets shifted by case folding: no shortcut
-            return None
-        return _words_near(processed, hits)
+        return _words_near(self.preprocess(text), text, hits)
 
     def elsewhere(self, local: int, near: Any) -> bool:
         return self.gram(local) not in near

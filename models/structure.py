@@ -237,9 +237,14 @@ def _persons(text: str, fast: bool = True) -> list[str]:
     return sorted(seen)
 
 
+def _key(text: str) -> str:
+    """A sentence as a plain ``str`` (an ``InContext`` is read as its text)."""
+    return text if type(text) is str else str(text)
+
+
 def structure_of(text: str) -> dict[str, float]:
     """The non-zero structural features of one sentence (pure)."""
-    key = text if type(text) is str else str(text)  # an InContext is read as its text
+    key = _key(text)
     found = _last_batch.get(key)
     # a copy out, so no caller can change what the batch's table holds
     return dict(found if found is not None else _structure_of(key))
@@ -345,7 +350,7 @@ class SpeechStructure(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         batch: dict[str, dict[str, float]] = {}
         rows = []
         for text in X:
-            key = text if type(text) is str else str(text)
+            key = _key(text)
             found = batch.get(key)
             if found is None:
                 found = batch[key] = _structure_of(key)

@@ -327,8 +327,8 @@ class Tagger:
                 yield from self._tag_articles(chunk, clean)
             return
         # One joblib call for the whole run, results as a generator in input order: two tasks
-        # (of chunk_size articles: batch_size=1) per worker in flight, no worker waiting for a slower one's window to end, and only a
-        # few tasks' articles read ahead. joblib's own pool (and parallel_config) is used, so
+        # (of chunk_size articles: batch_size=1) per worker in flight, no worker waiting for a
+        # slower one's window to end, and only a few tasks' articles read ahead. joblib's own pool (and parallel_config) is used, so
         # scikit-learn's n_jobs keeps working after this. A model saved in a folder is loaded
         # once per worker from there (and verified), not sent with every task: pickling the
         # tagger cost more than tagging a task's articles.
